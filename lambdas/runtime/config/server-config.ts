@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+/** Default time to live of a cached MCP result, in seconds, where a server sets none. */
+export const DEFAULT_TTL_SECONDS = 300;
+
+/**
+ * Launchers that `npm start` knows how to host on loopback. A server with `launch` and no
+ * `url` exists only in local mode; the CDK app skips it with a warning.
+ */
+export const LOCAL_LAUNCHERS = ['server-everything'] as const;
+
+const serverNamePattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** Cache policy of one MCP server. */
+export const serverCachePolicySchema = z
+  .object({
+    /** Time to live of cached results from this server, in seconds. */
+    ttlSeconds: z.number().int().positive().max(86_400).default(DEFAULT_TTL_SECONDS),
+    /**
+     * Tools whose `tools/call` results may be cached. Any other tool is called every time,
+     * because a tool may have side effects that a cache would skip.
+     */
+    cacheableTools: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+/** One configured MCP server: the only upstreams that mcp-accelerator ever calls. */
+export const serverConfigSchema = z
+  .object({
+    /** Streamable HTTP endpoint of the server. */
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    /** Local mode only: a bundled server that `npm start` hosts on a free loopback port. */
+    launch: z.enum(LOCAL_LAUNCHERS).optional(),
+    description: z.string().optional(),
+    cache: serverCachePolicySchema.default({ ttlSeconds: DEFAULT_TTL_SECONDS, cacheableTools: [] }),
+  })
+  .strict()
+  .refine((server) => server.url !== undefined || server.launch !== undefined, {
+    message: 'set "url" to the server\'s Streamable HTTP endpoint, or "launch" to a bundled server',
+  });
+
+/** The configuration file: the MCP servers by name. */
+export const acceleratorConfigSchema = z
+  .object({
+    servers: z
+      .record(
+        z.string().regex(serverNamePattern, 'server names are 1 to 63 lowercase letters, digits or hyphens'),
+        serverConfigSchema,
+      )
+      .refine((servers) => Object.keys(servers).length > 0, { message: 'name at least one MCP server' }),
+  })
+  .strict();
+
+export type ServerCachePolicy = z.infer<typeof serverCachePolicySchema>;
+export type ServerConfig = z.infer<typeof serverConfigSchema>;
+export type AcceleratorConfig = z.infer<typeof acceleratorConfigSchema>;
+
+/** A server as the runtime sees it: a name and a URL it can call. */
+export interface ResolvedServer extends ServerConfig {
+  readonly name: string;
+  readonly url: string;
+}
+
+/** Raised when a configuration file or variable does not match the schema. */
+export class ConfigError extends Error {
+  readonly code = 'invalid_config';
+
+  constructor(
+    readonly source: string,
+    readonly issues: readonly string[],
+  ) {
+    super(`Invalid mcp-accelerator config in ${source}: ${issues.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses a configuration document, naming every invalid field in the error.
+ * @param source where the document came from, for the error message
+ */
+export function parseAcceleratorConfig(document: unknown, source: string): AcceleratorConfig {
+  const parsed = acceleratorConfigSchema.safeParse(document);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigError(source, issues);
+  }
+  return parsed.data;
+}
