@@ -1,0 +1,54 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+
+import { logger } from '../logger';
+import { publishRequestMetrics } from '../metrics/request-metrics';
+import type { QueryOutcome } from '../query/query-outcome';
+import { parseQueryRequest } from '../request/query-request';
+import { RequestError } from '../request/request-error';
+import { roundMs, summarize, toQueryEvent } from '../streaming/events';
+import { getRuntimeContext, type RuntimeContext } from '../runtime-context';
+import { assertPost, decodeBody, internalErrorBody } from './http-body';
+
+const log = logger.createChild({ persistentKeys: { component: 'api-handler' } });
+
+const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+
+/**
+ * Serves `POST /query` behind API Gateway: the same request as the stream, answered as one
+ * JSON document with the results in input order and a `Server-Timing` header.
+ */
+export async function answerQueries(
+  event: APIGatewayProxyEvent,
+  context: Context,
+  runtime: RuntimeContext = getRuntimeContext(),
+): Promise<APIGatewayProxyResult> {
+  const startedAt = performance.now();
+  let outcomes: QueryOutcome[] = [];
+
+  try {
+    assertPost(event.httpMethod);
+    const request = parseQueryRequest(decodeBody(event.body, event.isBase64Encoded), runtime.serverNames);
+
+    outcomes = await runtime.runner.run(request, { onOutcome: () => undefined });
+    const summary = summarize(outcomes, performance.now() - startedAt);
+    return {
+      statusCode: 200,
+      headers: { ...JSON_HEADERS, 'server-timing': serverTiming(summary.cacheMs, summary.upstreamMs, summary.durationMs) },
+      body: JSON.stringify({ requestId: context.awsRequestId, results: outcomes.map(toQueryEvent), summary }),
+    };
+  } catch (error) {
+    if (error instanceof RequestError) {
+      log.info('Request rejected', { code: error.code, field: error.field, requestId: context.awsRequestId });
+      return { statusCode: error.statusCode, headers: JSON_HEADERS, body: JSON.stringify(error.toBody()) };
+    }
+    log.error('Request failed', { error, requestId: context.awsRequestId });
+    return { statusCode: 500, headers: JSON_HEADERS, body: JSON.stringify(internalErrorBody(context.awsRequestId)) };
+  } finally {
+    publishRequestMetrics({ outcomes, durationMs: performance.now() - startedAt });
+  }
+}
+
+/** Formats the `Server-Timing` header: summed cache and upstream time, and the request's total. */
+function serverTiming(cacheMs: number, upstreamMs: number, totalMs: number): string {
+  return `cache;dur=${roundMs(cacheMs)}, upstream;dur=${roundMs(upstreamMs)}, total;dur=${roundMs(totalMs)}`;
+}

@@ -1,0 +1,45 @@
+import type { CacheTier } from '../cache/result-cache';
+import type { QueryErrorCode } from '../mcp/upstream-error';
+import type { QueryMethod } from '../request/query-request';
+
+/**
+ * Cache status of one query: `hit` served from a tier, `miss` fetched and stored, `bypass`
+ * fetched and not stored (the caller asked so, or the tool is not cacheable).
+ */
+export type CacheStatus = 'hit' | 'miss' | 'bypass';
+
+/** What the cache did for one query. */
+export interface CacheReport {
+  readonly status: CacheStatus;
+  /** Tier that served a hit. */
+  readonly tier?: CacheTier;
+  /** Age of a hit, in ms. */
+  readonly ageMs?: number;
+  /** Time of the lookup, in ms; absent when no lookup was made. */
+  readonly lookupMs?: number;
+  /** Why the result was not stored, for a `bypass`. */
+  readonly reason?: 'requested' | 'not_cacheable' | 'too_large' | 'error_result';
+}
+
+/** What the upstream call did for one query. */
+export interface UpstreamReport {
+  /** Time of the MCP call, in ms. */
+  readonly durationMs: number;
+  /** True when this query joined an identical call already in flight instead of making its own. */
+  readonly shared: boolean;
+}
+
+/** Everything that happened to one query: the event that the stream, the API and the metrics read. */
+export interface QueryOutcome {
+  readonly id: string;
+  readonly index: number;
+  readonly server: string;
+  readonly method: QueryMethod;
+  readonly cache: CacheReport;
+  readonly upstream?: UpstreamReport;
+  /** Time from the start of the request's work on this query to its outcome, in ms. */
+  readonly durationMs: number;
+  /** The MCP result, exactly as the server sent it. Absent on error. */
+  readonly result?: unknown;
+  readonly error?: { readonly code: QueryErrorCode; readonly message: string; readonly data?: unknown };
+}

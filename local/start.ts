@@ -1,0 +1,102 @@
+// `npm start`: runs mcp-accelerator on this machine, with the same handlers as in Lambda.
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
+import { parseArgs } from 'node:util';
+
+import { DEFAULT_CONFIG_PATH, LOCAL_HOST, startLocalStack, type LocalStack } from './local-stack';
+
+/** Ports tried first, so that the URLs stay the same from one run to the next. */
+const DEFAULT_FUNCTION_URL_PORT = 3000;
+const DEFAULT_API_PORT = 3001;
+
+const USAGE = `Usage: npm start -- [--config FILE] [--port N] [--api-port N]
+  --config FILE   configuration file (default ${DEFAULT_CONFIG_PATH})
+  --port N        port of the function URL host (default ${DEFAULT_FUNCTION_URL_PORT}, or a free port if taken)
+  --api-port N    port of the REST API host (default ${DEFAULT_API_PORT}, or a free port if taken)`;
+
+// Local defaults: quiet logs, and no EMF documents on stdout. Set the variables to override.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+
+function parsePort(text: string | undefined, fallback: number, option: string): number {
+  if (text === undefined) {
+    return fallback;
+  }
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new Error(`${option} must be a port number from 0 to 65535, got "${text}"`);
+  }
+  return port;
+}
+
+/** Resolves `port` if it is free on loopback, or 0 so that the host picks a free one. */
+function freeOrAny(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(0));
+    probe.listen(port, LOCAL_HOST, () => {
+      const { port: bound } = probe.address() as AddressInfo;
+      probe.close(() => resolve(bound === port ? port : 0));
+    });
+  });
+}
+
+function exampleCurl(stack: LocalStack): string {
+  const everything = stack.servers.find((server) => server.launch === 'server-everything');
+  const queries = everything
+    ? [
+        { id: 'a', server: everything.name, tool: 'echo', arguments: { message: 'hello' } },
+        { id: 'b', server: everything.name, tool: 'echo', arguments: { message: 'hello' } },
+        { id: 'c', server: everything.name, tool: 'get-sum', arguments: { a: 2, b: 3 } },
+      ]
+    : [{ id: 'a', server: stack.servers[0].name, method: 'tools/list' }];
+  return `curl -sN ${stack.functionUrl} -H 'content-type: application/json' -d '${JSON.stringify({ queries })}'`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      config: { type: 'string' },
+      port: { type: 'string' },
+      'api-port': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+
+  const stack = await startLocalStack({
+    configPath: values.config,
+    functionUrlPort: await freeOrAny(parsePort(values.port, DEFAULT_FUNCTION_URL_PORT, '--port')),
+    apiPort: await freeOrAny(parsePort(values['api-port'], DEFAULT_API_PORT, '--api-port')),
+  });
+
+  console.log('mcp-accelerator is running locally (in-memory cache).\n');
+  for (const server of stack.servers) {
+    console.log(`  MCP server    ${server.name}: ${server.url}${server.launch ? ` (${server.launch}, started by npm start)` : ''}`);
+  }
+  console.log(`  Function URL  POST ${stack.functionUrl}   (streams NDJSON)`);
+  console.log(`  REST API      POST ${stack.queryUrl}   (buffered JSON)\n`);
+  console.log('Try it, then run it again to see cache hits:\n');
+  console.log(`  ${exampleCurl(stack)}\n`);
+  console.log('Press Ctrl-C to stop.');
+
+  let stopping = false;
+  const shutDown = (): void => {
+    if (stopping) {
+      process.exit(1);
+    }
+    stopping = true;
+    console.log('\nStopping...');
+    void stack.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', shutDown);
+  process.on('SIGTERM', shutDown);
+}
+
+main().catch((error: unknown) => {
+  console.error(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
