@@ -10,5 +10,6 @@ module.exports = {
   moduleNameMapper: {
     '^@mcp-accelerator/runtime$': '<rootDir>/lambdas/runtime/index.ts',
   },
+  setupFiles: ['<rootDir>/test/support/quiet-powertools.ts'],
   testTimeout: 60_000,
 };

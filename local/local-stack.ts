@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { Server } from 'node:http';
 
 import { RUNTIME_ENV } from '../lambdas/runtime/config/environment';
+import { closeRuntimeContext } from '../lambdas/runtime/runtime-context';
 import { parseAcceleratorConfig, type ResolvedServer } from '../lambdas/runtime/config/server-config';
 import { launchBundledServer, type LaunchedServer } from './bundled-servers';
 import { installLambdaStreamingGlobal } from './lambda-streaming';
@@ -49,6 +50,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const hosts: Server[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(hosts.map(closeServer));
+    await closeRuntimeContext();
     await Promise.all(launched.map((server) => server.stop()));
   };
 

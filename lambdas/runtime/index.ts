@@ -1,7 +1,7 @@
 // The public surface of the runtime layer. Handlers import from here, as `@mcp-accelerator/runtime`.
 export { answerQueries } from './handlers/api-queries';
 export { streamQueries } from './handlers/stream-queries';
-export { createRuntimeContext, getRuntimeContext, readServersFromEnvironment, type RuntimeContext } from './runtime-context';
+export { closeRuntimeContext, createRuntimeContext, getRuntimeContext, readServersFromEnvironment, type RuntimeContext } from './runtime-context';
 export { RUNTIME_ENV } from './config/environment';
 export { parseAcceleratorConfig, ConfigError, type AcceleratorConfig, type ResolvedServer } from './config/server-config';
 export { parseQueryRequest, REQUEST_LIMITS, type Query, type QueryRequest } from './request/query-request';

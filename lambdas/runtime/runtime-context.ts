@@ -69,3 +69,10 @@ export function getRuntimeContext(): RuntimeContext {
   }
   return shared;
 }
+
+/** Closes the MCP connections of this execution environment's context and forgets it. */
+export async function closeRuntimeContext(): Promise<void> {
+  const context = shared;
+  shared = undefined;
+  await context?.clients.close();
+}

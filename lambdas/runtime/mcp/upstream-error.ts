@@ -47,13 +47,39 @@ export function classifyUpstreamError(error: unknown, serverName: string, timeou
       data: { jsonRpcCode: error.code },
     });
   }
-  if (error instanceof SdkError && (error.code === SdkErrorCode.ConnectionClosed || error.code === SdkErrorCode.SendFailed)) {
-    return new QueryError('upstream_unreachable', `Server "${serverName}" could not be reached: ${error.message}`, { cause: error });
-  }
-  if (error instanceof TypeError && /fetch failed/i.test(error.message)) {
-    const reason = error.cause instanceof Error ? error.cause.message : error.message;
-    return new QueryError('upstream_unreachable', `Server "${serverName}" could not be reached: ${reason}`, { cause: error });
+  const networkCause = findNetworkCause(error);
+  if (networkCause !== undefined) {
+    return new QueryError('upstream_unreachable', `Server "${serverName}" could not be reached: ${networkCause}`, { cause: error });
   }
   const message = error instanceof Error ? error.message : String(error);
   return new QueryError('upstream_error', `The call to server "${serverName}" failed: ${message}`, { cause: error });
+}
+
+/** Socket error codes that mean the server could not be reached or dropped the connection. */
+const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * Looks through an error and its causes for a network failure, and describes it. fetch
+ * reports those as a TypeError "fetch failed" whose cause has the socket error code.
+ */
+function findNetworkCause(error: unknown): string | undefined {
+  let current: unknown = error;
+  let fetchFailed = false;
+  // Duck-typed, not `instanceof Error`: fetch's errors may come from another realm, as under jest.
+  for (let depth = 0; depth < 5 && isErrorLike(current); depth += 1) {
+    const code = current.code;
+    if (code !== undefined && NETWORK_ERROR_CODES.has(code)) {
+      return `${code} (${String(current.message)})`;
+    }
+    if (current instanceof SdkError && (current.code === SdkErrorCode.ConnectionClosed || current.code === SdkErrorCode.SendFailed)) {
+      return current.message;
+    }
+    fetchFailed ||= /fetch failed/i.test(String(current.message));
+    current = current.cause;
+  }
+  return fetchFailed ? 'fetch failed' : undefined;
+}
+
+function isErrorLike(value: unknown): value is { message?: unknown; code?: string; cause?: unknown } {
+  return typeof value === 'object' && value !== null && 'message' in value;
 }
