@@ -4,8 +4,8 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    // Type checking runs in `npm run build`; transpiling alone keeps the suite fast.
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true }],
+    // tsconfig sets isolatedModules, so ts-jest transpiles without type checking: `npm run build` checks types.
+    '^.+\\.ts$': 'ts-jest',
   },
   moduleNameMapper: {
     '^@mcp-accelerator/runtime$': '<rootDir>/lambdas/runtime/index.ts',

@@ -17,6 +17,11 @@ export interface MemoryCacheOptions {
    * @default DEFAULT_L1_MAX_SIZE_BYTES
    */
   readonly maxSizeBytes?: number;
+  /**
+   * Clock against which TTLs are measured, in ms. Tests pass one that fake timers control.
+   * @default performance
+   */
+  readonly clock?: { now(): number };
 }
 
 /**
@@ -33,7 +38,7 @@ export class MemoryCache {
     }
 
     // ttlAutopurge stays off: expiry is checked on read, so no timer keeps an invocation alive.
-    this.entries = new LRUCache<string, CacheEntry>({ maxSize: maxSizeBytes, ttlAutopurge: false });
+    this.entries = new LRUCache<string, CacheEntry>({ maxSize: maxSizeBytes, ttlAutopurge: false, perf: options.clock });
   }
 
   /** Returns the live entry under `key`, or undefined when it is missing or expired. */

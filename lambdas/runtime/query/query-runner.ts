@@ -95,7 +95,11 @@ export class QueryRunner {
     }
 
     const lookupStartedAt = performance.now();
-    const hit = await this.dependencies.cache.get(item.key);
+    const hit = await this.dependencies.cache.get(item.key).catch((error: unknown) => {
+      // A failing cache must not fail the query: the lookup counts as a miss.
+      this.log.warn('Cache lookup failed', { server: query.server, error });
+      return undefined;
+    });
     const lookupMs = performance.now() - lookupStartedAt;
     if (hit !== undefined) {
       const cache: CacheReport = { status: 'hit', tier: hit.tier, ageMs: hit.ageMs, lookupMs };
