@@ -1,4 +1,6 @@
 // `npm start`: runs mcp-accelerator on this machine, with the same handlers as in Lambda.
+import './local-defaults';
+
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -13,10 +15,6 @@ const USAGE = `Usage: npm start -- [--config FILE] [--port N] [--api-port N]
   --config FILE   configuration file (default ${DEFAULT_CONFIG_PATH})
   --port N        port of the function URL host (default ${DEFAULT_FUNCTION_URL_PORT}, or a free port if taken)
   --api-port N    port of the REST API host (default ${DEFAULT_API_PORT}, or a free port if taken)`;
-
-// Local defaults: quiet logs, and no EMF documents on stdout. Set the variables to override.
-process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 function parsePort(text: string | undefined, fallback: number, option: string): number {
   if (text === undefined) {

@@ -64,7 +64,9 @@ export class McpClientPool {
   }
 
   private async openClient(server: ResolvedServer, signal?: AbortSignal): Promise<Client> {
-    const client = new Client(CLIENT_INFO, { capabilities: {} });
+    // 'auto' probes for the 2026-07-28 protocol era and falls back to the 2025 initialize
+    // handshake, so one client speaks to servers of either era.
+    const client = new Client(CLIENT_INFO, { capabilities: {}, versionNegotiation: { mode: 'auto' } });
     const transport = new StreamableHTTPClientTransport(new URL(server.url));
     client.onerror = (error) => this.log.warn('MCP transport error', { server: server.name, error });
     client.onclose = () => {
