@@ -70,7 +70,7 @@ export function getRuntimeContext(): RuntimeContext {
   return shared;
 }
 
-/** Closes the MCP connections of this execution environment's context and forgets it. */
+/** Closes the MCP connections of this execution environment's context and clears it. */
 export async function closeRuntimeContext(): Promise<void> {
   const context = shared;
   shared = undefined;

@@ -1,7 +1,7 @@
 import type { ResolvedServer } from '../config/server-config';
 import type { Query } from '../request/query-request';
 
-/** How one query may use the cache. */
+/** Cache policy of one query. */
 export interface CachePolicy {
   /** Whether the result may be stored and served again. */
   readonly cacheable: boolean;
@@ -13,7 +13,7 @@ export interface CachePolicy {
  * Decides whether a query's result may be cached. List methods, `resources/read` and
  * `prompts/get` read state, so they are cached. `tools/call` is cached only for tools that
  * the server's config lists in `cacheableTools`, because any other tool may have side
- * effects that a cached answer would skip.
+ * effects that a cached result would skip.
  */
 export function cachePolicyFor(query: Query, server: ResolvedServer): CachePolicy {
   const ttlMs = server.cache.ttlSeconds * 1000;

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 
-/** Maximum size of the L1 cache, in bytes. A 512 MB function keeps most of its memory for work. */
+/** Maximum size of the L1 cache, in bytes: small enough to leave most of a 512 MB function's memory to the work. */
 export const DEFAULT_L1_MAX_SIZE_BYTES = 64 * 1024 * 1024;
 
 /** One stored value with the facts needed to report its age. */

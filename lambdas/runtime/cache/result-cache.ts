@@ -13,7 +13,7 @@ export interface CacheHit<T = unknown> {
   readonly ageMs: number;
 }
 
-/** What happened to a write. */
+/** Outcome of a write. */
 export type CacheWriteOutcome = 'stored' | 'too_large';
 
 /** Options of the result cache. */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 export const DEFAULT_TTL_SECONDS = 300;
 
 /**
- * Launchers that `npm start` knows how to host on loopback. A server with `launch` and no
+ * Bundled servers that `npm start` can host on loopback. A server with `launch` and no
  * `url` exists only in local mode; the CDK app skips it with a warning.
  */
 export const LOCAL_LAUNCHERS = ['server-everything'] as const;
@@ -55,7 +55,7 @@ export type ServerCachePolicy = z.infer<typeof serverCachePolicySchema>;
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 export type AcceleratorConfig = z.infer<typeof acceleratorConfigSchema>;
 
-/** A server as the runtime sees it: a name and a URL it can call. */
+/** A server as the runtime uses it: a name and a URL to call. */
 export interface ResolvedServer extends ServerConfig {
   readonly name: string;
   readonly url: string;

@@ -14,7 +14,7 @@ const log = logger.createChild({ persistentKeys: { component: 'api-handler' } })
 const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
 
 /**
- * Serves `POST /query` behind API Gateway: the same request as the stream, answered as one
+ * Serves `POST /query` behind API Gateway: the same request as the stream, returned as one
  * JSON document with the results in input order and a `Server-Timing` header.
  */
 export async function answerQueries(

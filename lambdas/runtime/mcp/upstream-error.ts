@@ -36,7 +36,7 @@ export function classifyUpstreamError(error: unknown, serverName: string, timeou
     return error;
   }
   if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) {
-    return new QueryError('upstream_timeout', `Server "${serverName}" did not answer within ${timeoutMs} ms.`, { cause: error });
+    return new QueryError('upstream_timeout', `Server "${serverName}" did not respond within ${timeoutMs} ms.`, { cause: error });
   }
   if (error instanceof Error && error.name === 'AbortError') {
     return new QueryError('aborted', `The call to server "${serverName}" was aborted.`, { cause: error });

@@ -17,7 +17,7 @@ const dimensionedMetrics = new Map<string, Metrics>();
 
 let coldStart = true;
 
-/** What a handler reports about one request once it is done. */
+/** Figures of one request, which a handler reports once the request is done. */
 export interface RequestReport {
   readonly outcomes: readonly QueryOutcome[];
   /** Wall time of the request, in ms. */

@@ -8,7 +8,7 @@ import type { QueryMethod } from '../request/query-request';
  */
 export type CacheStatus = 'hit' | 'miss' | 'bypass';
 
-/** What the cache did for one query. */
+/** Cache report of one query. */
 export interface CacheReport {
   readonly status: CacheStatus;
   /** Tier that served a hit. */
@@ -17,11 +17,11 @@ export interface CacheReport {
   readonly ageMs?: number;
   /** Time of the lookup, in ms; absent when no lookup was made. */
   readonly lookupMs?: number;
-  /** Why the result was not stored, for a `bypass`. */
+  /** Reason the result was not stored, for a `bypass`. */
   readonly reason?: 'requested' | 'not_cacheable' | 'too_large' | 'error_result';
 }
 
-/** What the upstream call did for one query. */
+/** Upstream report of one query. */
 export interface UpstreamReport {
   /** Time of the MCP call, in ms. */
   readonly durationMs: number;

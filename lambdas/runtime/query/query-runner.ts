@@ -33,7 +33,7 @@ interface PlannedQuery {
 }
 
 /**
- * Answers the queries of one request: cache hits first, then misses through the parallel
+ * Runs the queries of one request: cache hits first, then misses through the parallel
  * executor, each outcome reported the moment it is known. Identical cacheable misses, in
  * this request or in concurrent ones, share one upstream call.
  */
@@ -165,7 +165,7 @@ export class QueryRunner {
     return result;
   }
 
-  /** Stores a fetched result where the policy and the mode allow, and says what was done. */
+  /** Stores a fetched result where the policy and the mode allow, and returns the updated cache report. */
   private async store(item: PlannedQuery, cache: CacheReport, result: unknown, shared: boolean): Promise<CacheReport> {
     if (cache.status === 'bypass' || shared) {
       // A joiner's result was stored by the query that made the call.

@@ -30,9 +30,9 @@ export const REQUEST_LIMITS = {
   maxConcurrency: 32,
   /** Upstream calls in flight for one request when the request sets none. */
   defaultConcurrency: 8,
-  /** Shortest timeout a query may set, in ms. */
+  /** Minimum timeout a query may set, in ms. */
   minTimeoutMs: 100,
-  /** Longest timeout a query may set, in ms. */
+  /** Maximum timeout a query may set, in ms. */
   maxTimeoutMs: 60_000,
   /** Timeout of one upstream call when the query and the request set none, in ms. */
   defaultTimeoutMs: 10_000,
@@ -214,5 +214,13 @@ function fixFor(issue: z.core.$ZodIssue): string {
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)), '');
+  let text = '';
+  for (const part of path) {
+    if (typeof part === 'number') {
+      text += `[${part}]`;
+    } else {
+      text += text === '' ? String(part) : `.${String(part)}`;
+    }
+  }
+  return text;
 }

@@ -8,7 +8,7 @@ export interface StartEvent {
   readonly queries: number;
 }
 
-/** One answered query. */
+/** A query that returned a result. */
 export interface ResultEvent {
   readonly type: 'result';
   readonly id: string;
