@@ -1,7 +1,7 @@
 // Hosts the official MCP reference server (@modelcontextprotocol/server-everything) over
 // Streamable HTTP on loopback only. Its own launcher listens on every interface, and its
 // `get-env` tool returns the whole environment, so the parent starts this script with an
-// environment that holds no credentials.
+// environment that contains no credentials.
 //
 // Usage: node local/everything-server.mjs [port]   (port 0, the default, picks a free one)
 // Prints one JSON line, {"url":"http://127.0.0.1:PORT/mcp"}, once it is listening.

@@ -20,7 +20,7 @@ export class LocalResponseStream extends Writable {
 
   constructor(private readonly response: ServerResponse) {
     super();
-    // A client that goes away destroys the stream, which the handler sees as 'close'.
+    // A client that goes away destroys the stream, and the handler receives 'close'.
     response.once('close', () => {
       if (!response.writableFinished) {
         this.destroy();

@@ -95,7 +95,7 @@ describe('local stack with server-everything', () => {
   });
 });
 
-/** A TCP listener that counts connections: used as an MCP server, it shows whether any call was made. */
+/** Starts a TCP listener that counts connections: used as an MCP server, it shows whether any call was made. */
 async function startConnectionCounter(): Promise<{ server: Server; url: string; connections: () => number }> {
   let count = 0;
   const server = createServer((socket) => {
