@@ -81,8 +81,16 @@ export class ConfigError extends Error {
 export function parseAcceleratorConfig(document: unknown, source: string): AcceleratorConfig {
   const parsed = acceleratorConfigSchema.safeParse(document);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${describeIssue(issue)}`);
     throw new ConfigError(source, issues);
   }
   return parsed.data;
+}
+
+/** Describes a config issue. zod reports a bad record key as "Invalid key", so the key's own message is used instead. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_key' && issue.issues.length > 0) {
+    return issue.issues.map((inner) => inner.message).join('; ');
+  }
+  return issue.message;
 }

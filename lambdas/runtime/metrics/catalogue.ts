@@ -12,9 +12,16 @@ export const SERVICE_NAME = 'mcp-accelerator';
 
 /** Dimension names. Only low-cardinality values go in dimensions: per-tool detail goes in EMF metadata. */
 export const DIMENSION = {
+  /** The Powertools service name, which every metric carries. */
+  service: 'service',
   server: 'server',
   tier: 'tier',
 } as const;
+
+/** Values of the `tier` dimension. */
+export const CACHE_TIERS = ['l1', 'l2'] as const;
+
+export type CacheTierName = (typeof CACHE_TIERS)[number];
 
 export type MetricUnitName = 'Count' | 'Milliseconds' | 'None';
 
@@ -24,7 +31,7 @@ export interface MetricDefinition {
   readonly name: string;
   readonly unit: MetricUnitName;
   /** Dimension names beside `service`, which every metric carries. */
-  readonly dimensions: readonly (typeof DIMENSION)[keyof typeof DIMENSION][];
+  readonly dimensions: readonly (typeof DIMENSION)['server' | 'tier'][];
   readonly description: string;
 }
 
