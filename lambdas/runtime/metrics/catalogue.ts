@@ -61,6 +61,12 @@ export const METRICS = {
     'Sum of query durations divided by the wall time of the request.',
   ),
   coldStart: metric('ColdStart', 'Count', [], 'Invocations that started a new execution environment.'),
+  l2Fallback: metric(
+    'L2Fallback',
+    'Count',
+    [],
+    'Cache operations that skipped or failed on L2 and fell back to L1 only, for example while the circuit breaker is open.',
+  ),
 } as const satisfies Record<string, MetricDefinition>;
 
 export type MetricKey = keyof typeof METRICS;
