@@ -1,20 +1,7 @@
 #!/usr/bin/env node
-import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { App } from 'aws-cdk-lib';
 
-import { DEFAULT_CONFIG_FILE, readConfigFile } from '../lib/config-file';
-import { McpAcceleratorStack } from '../lib/mcp-accelerator-stack';
+import { buildAcceleratorApp } from '../lib/accelerator-app';
 
-const app = new App();
-
-const configFile: unknown = app.node.tryGetContext('configFile') ?? DEFAULT_CONFIG_FILE;
-if (typeof configFile !== 'string' || configFile.trim() === '') {
-  throw new Error(`context configFile must be a file path, got ${JSON.stringify(configFile)}; pass -c configFile=PATH.`);
-}
-const config = readConfigFile(configFile);
-
-// No env: the stack is environment-agnostic, so synthesis makes no AWS calls and needs no
-// credentials. The VPC takes its two availability zones from Fn::GetAZs at deploy time.
-new McpAcceleratorStack(app, 'McpAccelerator', { config });
-
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+// Context options (-c key=value or cdk.json) are listed in docs/deploy.md.
+buildAcceleratorApp(new App());

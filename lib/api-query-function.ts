@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 
-import { Annotations, Duration } from 'aws-cdk-lib';
+import { Annotations, Duration, Validations } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
 import { QueryFunction, type QueryFunctionOptions } from './query-function';
@@ -28,16 +29,21 @@ export interface ApiQueryFunctionProps extends QueryFunctionOptions {
   readonly timeout?: Duration;
 }
 
-/** The query function behind the REST API, which returns one buffered JSON response. */
+/**
+ * The function behind every route of the REST API. Beside the grants of every query function, it
+ * may read CloudWatch metrics, for `GET /metrics`.
+ */
 export class ApiQueryFunction extends QueryFunction {
   constructor(scope: Construct, id: string, props: ApiQueryFunctionProps) {
     const timeout = props.timeout ?? Duration.seconds(28);
     super(scope, id, {
       ...props,
       entry: props.entry ?? DEFAULT_API_QUERY_ENTRY,
-      description: 'mcp-accelerator: handles POST /query of the REST API',
+      description: 'mcp-accelerator: handles the routes of the REST API',
       timeout,
     });
+
+    this.grantMetricsRead();
 
     if (timeout.toSeconds() > API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS) {
       Annotations.of(this).addWarningV2(
@@ -47,5 +53,21 @@ export class ApiQueryFunction extends QueryFunction {
           'can end its response before API Gateway gives up.',
       );
     }
+  }
+
+  /** Lets `GET /metrics` read the accelerator's recent figures through GetMetricData. */
+  private grantMetricsRead(): void {
+    const role = this.function.role;
+    if (role === undefined) {
+      throw new Error(`${this.function.node.path} has no execution role, so GET /metrics could not read metrics.`);
+    }
+    // cloudwatch:GetMetricData supports no resource-level permissions, so AWS requires Resource "*".
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'cloudwatch:GetMetricData supports no resource-level permissions, so AWS requires Resource "*" for it; ' +
+        'the role\'s other "*" grant is the VPC network interface actions that every query function needs.',
+    });
   }
 }

@@ -1,11 +1,12 @@
-import { Names, Validations } from 'aws-cdk-lib';
+import { Fn, Validations, type Duration } from 'aws-cdk-lib';
+import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { Port, SecurityGroup, SubnetType, type ISecurityGroup, type IVpc, type SubnetSelection } from 'aws-cdk-lib/aws-ec2';
-import { CfnReplicationGroup, CfnSubnetGroup, CfnUser, CfnUserGroup } from 'aws-cdk-lib/aws-elasticache';
-import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { CfnReplicationGroup, CfnSubnetGroup } from 'aws-cdk-lib/aws-elasticache';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
-/** Name of the RBAC user that the query functions sign in as. The secret stores it beside the password. */
-export const CACHE_USER_NAME = 'mcp-accelerator';
+import { CacheUsers, DEFAULT_ACCESS_STRING } from './cache-users';
+import type { CacheHealthGraph, L2Cache } from './l2-cache';
 
 /** Largest number of read replicas that ElastiCache allows per primary. */
 const MAX_REPLICAS_PER_PRIMARY = 5;
@@ -50,10 +51,7 @@ export interface CacheClusterProps {
 
   /**
    * ACL rules of the functions' RBAC user, in the Valkey ACL syntax that ElastiCache accepts.
-   * The default allows every key and command except the `@dangerous` category (FLUSHALL, KEYS,
-   * CONFIG and others), which the cache layer never needs. INFO is allowed again because the
-   * ioredis ready check sends it on every connect.
-   * @default 'on ~* +@all -@dangerous +info'
+   * @default DEFAULT_ACCESS_STRING, which allows all but the `@dangerous` commands
    */
   readonly accessString?: string;
 }
@@ -63,7 +61,10 @@ export interface CacheClusterProps {
  * replicas in different availability zones, automatic failover, TLS in transit and encryption
  * at rest. Clients sign in as an RBAC user whose generated password lives in Secrets Manager.
  */
-export class CacheCluster extends Construct {
+export class CacheCluster extends Construct implements L2Cache {
+  /** Always `provisioned`: the runtime connects without the cluster protocol. */
+  readonly mode = 'provisioned' as const;
+
   /** Host name of the primary endpoint. */
   readonly endpointAddress: string;
 
@@ -78,6 +79,9 @@ export class CacheCluster extends Construct {
 
   /** The replication group. */
   readonly replicationGroup: CfnReplicationGroup;
+
+  /** Number of nodes: the primary and its replicas. */
+  readonly nodeCount: number;
 
   constructor(scope: Construct, id: string, props: CacheClusterProps) {
     super(scope, id);
@@ -101,19 +105,16 @@ export class CacheCluster extends Construct {
       subnetIds: props.vpc.selectSubnets(props.subnets ?? { subnetType: SubnetType.PRIVATE_WITH_EGRESS }).subnetIds,
     });
 
-    this.secret = this.createUserSecret('UserSecret', CACHE_USER_NAME, 'RBAC user of the mcp-accelerator query functions');
-    const accessString = props.accessString ?? 'on ~* +@all -@dangerous +info';
-    if (!/(^|\s)on(\s|$)/.test(accessString)) {
-      throw new Error(`accessString "${accessString}" leaves the user disabled, so no client could sign in; add the rule "on".`);
-    }
-    const userGroup = this.createUserGroup(accessString);
+    const users = new CacheUsers(this, 'Users', { accessString: props.accessString ?? DEFAULT_ACCESS_STRING });
+    this.secret = users.secret;
+    this.nodeCount = 1 + replicasPerPrimary;
 
     this.replicationGroup = new CfnReplicationGroup(this, 'ReplicationGroup', {
       replicationGroupDescription: 'mcp-accelerator L2 cache',
       engine: 'valkey',
       engineVersion: props.engineVersion ?? '8.0',
       cacheNodeType,
-      numCacheClusters: 1 + replicasPerPrimary,
+      numCacheClusters: this.nodeCount,
       automaticFailoverEnabled: true,
       multiAzEnabled: true,
       transitEncryptionEnabled: true,
@@ -122,7 +123,7 @@ export class CacheCluster extends Construct {
       port,
       cacheSubnetGroupName: subnetGroup.ref,
       securityGroupIds: [this.securityGroup.securityGroupId],
-      userGroupIds: [userGroup.ref],
+      userGroupIds: [users.userGroup.ref],
       autoMinorVersionUpgrade: true,
     });
     this.endpointAddress = this.replicationGroup.attrPrimaryEndPointAddress;
@@ -135,79 +136,32 @@ export class CacheCluster extends Construct {
     });
   }
 
-  private createUserSecret(id: string, userName: string, description: string): Secret {
-    const secret = new Secret(this, id, {
-      description,
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify({ username: userName }),
-        generateStringKey: 'password',
-        // ElastiCache rejects some punctuation in passwords, so the password uses letters and digits only.
-        excludePunctuation: true,
-        passwordLength: 32,
-      },
-    });
-    // TODO: rotate with a Secrets Manager rotation function that also calls ModifyUser.
-    Validations.of(secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'Rotating this password also needs an ElastiCache ModifyUser call, which no CDK hosted rotation ' +
-        'performs; the secret is readable only by the query functions, inside the VPC.',
-    });
-    return secret;
-  }
-
   /**
-   * Creates the functions' user and a disabled `default` user, and the user group of both.
-   * The CloudFormation reference for AWS::ElastiCache::UserGroup requires a user named `default`
-   * in every group, and a Valkey group admits only users with a password.
+   * Returns per-node graphs. ElastiCache names the nodes of a replication group with cluster mode
+   * off `<group id>-001`, `-002` and so on, and publishes node metrics under `CacheClusterId`.
    */
-  private createUserGroup(accessString: string): CfnUserGroup {
-    const appUser = new CfnUser(this, 'User', {
-      engine: 'valkey',
-      userId: this.elastiCacheId('user'),
-      userName: CACHE_USER_NAME,
-      accessString,
-      authenticationMode: { Type: 'password', Passwords: [passwordReference(this.secret)] },
-    });
+  healthGraphs(period: Duration): CacheHealthGraph[] {
+    const nodeMetric = (metricName: string, statistic: string) =>
+      Array.from({ length: this.nodeCount }, (_, index) => {
+        const nodeId = Fn.join('-', [this.replicationGroup.ref, String(index + 1).padStart(3, '0')]);
+        return new Metric({
+          namespace: 'AWS/ElastiCache',
+          metricName,
+          dimensionsMap: { CacheClusterId: nodeId },
+          statistic,
+          period,
+          label: `${metricName} node ${index + 1}`,
+        });
+      });
 
-    const defaultUserSecret = this.createUserSecret(
-      'DefaultUserSecret',
-      'default',
-      'Password of the disabled default user of the mcp-accelerator cache; nothing reads it',
-    );
-    const defaultUser = new CfnUser(this, 'DefaultUser', {
-      engine: 'valkey',
-      userId: this.elastiCacheId('default-user'),
-      userName: 'default',
-      // `off` disables the user, so a client that skips AUTH is rejected.
-      accessString: 'off -@all',
-      authenticationMode: { Type: 'password', Passwords: [passwordReference(defaultUserSecret)] },
-    });
-
-    return new CfnUserGroup(this, 'UserGroup', {
-      engine: 'valkey',
-      userGroupId: this.elastiCacheId('users'),
-      userIds: [appUser.ref, defaultUser.ref],
-    });
+    return [
+      // Valkey runs commands on one thread, so the engine's CPU share is the one that saturates first.
+      { title: 'Cache engine CPU (%)', metrics: nodeMetric('EngineCPUUtilization', 'Maximum') },
+      { title: 'Cache memory used (%)', metrics: nodeMetric('DatabaseMemoryUsagePercentage', 'Maximum') },
+      { title: 'Cache evictions', metrics: nodeMetric('Evictions', 'Sum') },
+      { title: 'Cache connections', metrics: nodeMetric('CurrConnections', 'Maximum') },
+    ];
   }
-
-  /**
-   * Returns an id that is unique in the account and region, as ElastiCache requires of user and
-   * user group ids, so that two copies of the stack can be deployed side by side.
-   */
-  private elastiCacheId(suffix: string): string {
-    // The unique name ends in a hash of the construct path. The ElastiCache API reference gives
-    // no maximum length, so 27 characters plus the suffix keep the ids at 40 or fewer to be safe.
-    return `${Names.uniqueResourceName(this, { maxLength: 27 })}-${suffix}`.toLowerCase();
-  }
-}
-
-/**
- * Returns a `{{resolve:secretsmanager:...}}` dynamic reference to the secret's password.
- * CloudFormation resolves it at deploy time, so the password never appears in the template.
- */
-function passwordReference(secret: ISecret): string {
-  return secret.secretValueFromJson('password').unsafeUnwrap();
 }
 
 function validateCacheClusterProps(cacheNodeType: string, replicasPerPrimary: number, port: number): void {

@@ -1,20 +1,22 @@
 import { Aws, Duration } from 'aws-cdk-lib';
 import {
+  AlarmStatusWidget,
   Dashboard,
   GraphWidget,
   MathExpression,
-  Metric,
   TextWidget,
-  type IMetric,
+  type IAlarm,
   type IWidget,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 
-import { METRICS, METRICS_NAMESPACE, SERVICE_NAME, type MetricDefinition } from '../lambdas/runtime/metrics/catalogue';
+import { METRICS, METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/runtime/metrics/catalogue';
+import { CatalogueMetrics } from './catalogue-metrics';
+import type { CacheHealthGraph } from './l2-cache';
 
-/** Name of the dimension that Powertools Metrics adds to every metric, with the service name as value. */
-const SERVICE_DIMENSION = 'service';
+/** Latency percentiles on every latency graph. */
+export const LATENCY_PERCENTILES = ['p50', 'p90', 'p99'] as const;
 
 /** Properties of {@link AcceleratorDashboard}. */
 export interface AcceleratorDashboardProps {
@@ -23,6 +25,18 @@ export interface AcceleratorDashboardProps {
 
   /** The REST API's query function. */
   readonly apiFunction: IFunction;
+
+  /**
+   * Graphs of the cache cluster's own metrics, which differ between provisioned and serverless.
+   * @default - no cache graphs
+   */
+  readonly cacheHealthGraphs?: (period: Duration) => CacheHealthGraph[];
+
+  /**
+   * Alarms whose state the dashboard shows at the top.
+   * @default - no alarm widget
+   */
+  readonly alarms?: readonly IAlarm[];
 
   /**
    * Period of every graph.
@@ -38,9 +52,10 @@ export interface AcceleratorDashboardProps {
 }
 
 /**
- * The CloudWatch dashboard of the accelerator: cache hit rate, cache, query, request and
- * upstream latency, upstream errors and timeouts, time to first byte, and Lambda health. Every
- * graph is built from the metric catalogue that the runtime emits from, so names cannot drift.
+ * The CloudWatch dashboard of the accelerator: cache hit rate, cache, query, request, upstream
+ * and first-byte latency, upstream errors and timeouts, L2 fallback, Lambda health and the cache
+ * cluster's own metrics. Every accelerator graph is built from the metric catalogue that the
+ * runtime emits from, so names cannot drift.
  */
 export class AcceleratorDashboard extends Construct {
   /** The dashboard. */
@@ -50,6 +65,7 @@ export class AcceleratorDashboard extends Construct {
   readonly dashboardUrl: string;
 
   private readonly period: Duration;
+  private readonly metrics: CatalogueMetrics;
 
   constructor(scope: Construct, id: string, props: AcceleratorDashboardProps) {
     super(scope, id);
@@ -61,16 +77,25 @@ export class AcceleratorDashboard extends Construct {
         `period must be a whole number of minutes, got ${periodSeconds} seconds; EMF metrics have one-minute resolution.`,
       );
     }
+    this.metrics = new CatalogueMetrics(this.period);
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,
       defaultInterval: Duration.hours(3),
     });
+    this.dashboard.addWidgets(this.header());
+    if (props.alarms !== undefined && props.alarms.length > 0) {
+      this.dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: 24, height: 3 }));
+    }
     this.dashboard.addWidgets(...this.cacheWidgets());
     this.dashboard.addWidgets(...this.latencyWidgets());
     this.dashboard.addWidgets(...this.upstreamWidgets());
     this.dashboard.addWidgets(...this.lambdaWidgets(props.streamFunction, props.apiFunction));
-    // TODO: add alarms on hit rate, p99 latency, upstream errors and L2 fallback.
+    if (props.cacheHealthGraphs !== undefined) {
+      this.dashboard.addWidgets(
+        ...props.cacheHealthGraphs(this.period).map((graph) => new GraphWidget({ title: graph.title, left: graph.metrics, width: 6 })),
+      );
+    }
 
     // NOTE: the URL assumes the commercial partition's console host.
     this.dashboardUrl =
@@ -78,9 +103,17 @@ export class AcceleratorDashboard extends Construct {
       `#dashboards/dashboard/${this.dashboard.dashboardName}`;
   }
 
+  private header(): IWidget {
+    return new TextWidget({
+      markdown: `# mcp-accelerator\nMetrics in namespace \`${METRICS_NAMESPACE}\`, service \`${SERVICE_NAME}\`.`,
+      width: 24,
+      height: 2,
+    });
+  }
+
   private cacheWidgets(): IWidget[] {
-    const hits = this.searchSum(METRICS.cacheHit, 'hits');
-    const misses = this.serviceMetric(METRICS.cacheMiss, 'Sum');
+    const hits = this.metrics.searchSum(METRICS.cacheHit, 'hits');
+    const misses = this.metrics.metric(METRICS.cacheMiss, 'Sum');
     // FILL keeps the rate defined in periods where only hits or only misses were recorded.
     const hitRate = new MathExpression({
       expression: '100 * FILL(hits, 0) / (FILL(hits, 0) + FILL(misses, 0))',
@@ -90,26 +123,26 @@ export class AcceleratorDashboard extends Construct {
     });
 
     return [
-      new TextWidget({
-        markdown: `# mcp-accelerator\nMetrics in namespace \`${METRICS_NAMESPACE}\`, service \`${SERVICE_NAME}\`.`,
-        width: 24,
-        height: 2,
-      }),
       new GraphWidget({
         title: 'Cache hit rate (L1 and L2)',
         left: [hitRate],
         leftYAxis: { min: 0, max: 100, label: '%', showUnits: false },
-        width: 8,
+        width: 6,
       }),
       new GraphWidget({
         title: 'Cache hits by tier, and misses',
-        left: [this.search(METRICS.cacheHit, 'Sum', 'Hits'), misses.with({ label: 'Misses' })],
-        width: 8,
+        left: [this.metrics.search(METRICS.cacheHit, 'Sum', 'Hits'), misses.with({ label: 'Misses' })],
+        width: 6,
       }),
       new GraphWidget({
         title: 'Cache lookup latency by tier (ms)',
-        left: [this.search(METRICS.cacheLatency, 'p50', 'p50'), this.search(METRICS.cacheLatency, 'p99', 'p99')],
-        width: 8,
+        left: LATENCY_PERCENTILES.map((statistic) => this.metrics.search(METRICS.cacheLatency, statistic, statistic)),
+        width: 6,
+      }),
+      new GraphWidget({
+        title: 'L2 fallback (L1 only)',
+        left: [this.metrics.metric(METRICS.l2Fallback, 'Sum')],
+        width: 6,
       }),
     ];
   }
@@ -118,18 +151,20 @@ export class AcceleratorDashboard extends Construct {
     return [
       new GraphWidget({
         title: 'Query and request latency (ms)',
-        left: this.percentiles(METRICS.queryLatency).concat(this.percentiles(METRICS.requestLatency)),
+        left: this.metrics
+          .statistics(METRICS.queryLatency, LATENCY_PERCENTILES)
+          .concat(this.metrics.statistics(METRICS.requestLatency, LATENCY_PERCENTILES)),
         width: 8,
       }),
       new GraphWidget({
         title: 'Time to first byte of a stream (ms)',
-        left: this.percentiles(METRICS.timeToFirstByte),
+        left: this.metrics.statistics(METRICS.timeToFirstByte, LATENCY_PERCENTILES),
         width: 8,
       }),
       new GraphWidget({
         title: 'Parallel speedup, and cold starts',
-        left: [this.serviceMetric(METRICS.parallelSpeedup, 'Average')],
-        right: [this.serviceMetric(METRICS.coldStart, 'Sum')],
+        left: [this.metrics.metric(METRICS.parallelSpeedup, 'Average')],
+        right: [this.metrics.metric(METRICS.coldStart, 'Sum')],
         width: 8,
       }),
     ];
@@ -139,12 +174,15 @@ export class AcceleratorDashboard extends Construct {
     return [
       new GraphWidget({
         title: 'Upstream latency by server (ms)',
-        left: [this.search(METRICS.upstreamLatency, 'p50', 'p50'), this.search(METRICS.upstreamLatency, 'p99', 'p99')],
+        left: LATENCY_PERCENTILES.map((statistic) => this.metrics.search(METRICS.upstreamLatency, statistic, statistic)),
         width: 12,
       }),
       new GraphWidget({
         title: 'Upstream errors and timeouts by server',
-        left: [this.search(METRICS.upstreamError, 'Sum', 'Errors'), this.search(METRICS.upstreamTimeout, 'Sum', 'Timeouts')],
+        left: [
+          this.metrics.search(METRICS.upstreamError, 'Sum', 'Errors'),
+          this.metrics.search(METRICS.upstreamTimeout, 'Sum', 'Timeouts'),
+        ],
         width: 12,
       }),
     ];
@@ -166,63 +204,11 @@ export class AcceleratorDashboard extends Construct {
       }),
       new GraphWidget({
         title: 'Lambda duration (ms)',
-        left: functions.flatMap(({ name, fn }) => [
-          fn.metricDuration({ period: this.period, statistic: 'p50', label: `${name} p50` }),
-          fn.metricDuration({ period: this.period, statistic: 'p99', label: `${name} p99` }),
-        ]),
+        left: functions.flatMap(({ name, fn }) =>
+          LATENCY_PERCENTILES.map((statistic) => fn.metricDuration({ period: this.period, statistic, label: `${name} ${statistic}` })),
+        ),
         width: 12,
       }),
     ];
-  }
-
-  /** Returns a catalogue metric that has no dimension beside `service`. */
-  private serviceMetric(definition: MetricDefinition, statistic: string): Metric {
-    if (definition.dimensions.length > 0) {
-      throw new Error(`metric ${definition.name} has dimensions ${definition.dimensions.join(', ')}; plot it with search().`);
-    }
-    return new Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName: definition.name,
-      dimensionsMap: { [SERVICE_DIMENSION]: SERVICE_NAME },
-      statistic,
-      period: this.period,
-      label: `${definition.name} ${statistic}`,
-    });
-  }
-
-  private percentiles(definition: MetricDefinition): IMetric[] {
-    return ['p50', 'p99'].map((statistic) => this.serviceMetric(definition, statistic));
-  }
-
-  /**
-   * Returns a SEARCH over every value of the metric's dimensions, one line per tier or server.
-   * Searching spares this construct a list of tier and server values that could drift from the
-   * runtime's.
-   */
-  private search(definition: MetricDefinition, statistic: string, label: string): MathExpression {
-    // A dynamic label names each line by its tier or server value.
-    const dimensionLabels = definition.dimensions.map((dimension) => `\${PROP('Dim.${dimension}')}`);
-    return new MathExpression({
-      expression: this.searchExpression(definition, statistic),
-      usingMetrics: {},
-      label: [label, ...dimensionLabels].join(' '),
-      period: this.period,
-    });
-  }
-
-  /** Returns the sum over every dimension value of a SEARCH, as one line. */
-  private searchSum(definition: MetricDefinition, label: string): MathExpression {
-    return new MathExpression({
-      expression: `SUM(${this.searchExpression(definition, 'Sum')})`,
-      usingMetrics: {},
-      label,
-      period: this.period,
-    });
-  }
-
-  private searchExpression(definition: MetricDefinition, statistic: string): string {
-    const schema = [METRICS_NAMESPACE, SERVICE_DIMENSION, ...definition.dimensions].join(',');
-    const query = `{${schema}} MetricName="${definition.name}" ${SERVICE_DIMENSION}="${SERVICE_NAME}"`;
-    return `SEARCH('${query}', '${statistic}', ${this.period.toSeconds()})`;
   }
 }

@@ -9,6 +9,7 @@ import {
   LogGroupLogDestination,
   MethodLoggingLevel,
   RequestValidator,
+  ResponseTransferMode,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -19,8 +20,16 @@ import { REQUEST_LIMITS } from '../lambdas/runtime/request/query-request';
 
 /** Properties of {@link QueryApi}. */
 export interface QueryApiProps {
-  /** Function that handles `POST /query`, through a Lambda proxy integration. */
+  /** Function that handles every route, through Lambda proxy integrations. */
   readonly queryFunction: IFunction;
+
+  /**
+   * Whether `POST /query` streams the function's response (`responseTransferMode: STREAM`).
+   * Streaming needs a handler wrapped in `awslambda.streamifyResponse` that writes the HTTP
+   * metadata first; a buffered handler's JSON would reach the client as the raw body.
+   * @default false
+   */
+  readonly streamQueryResponses?: boolean;
 
   /**
    * Steady-state request rate of the stage, in requests per second.
@@ -48,9 +57,18 @@ export interface QueryApiProps {
   readonly cloudWatchRole?: boolean;
 }
 
+/** Routes of the REST API besides `POST /query`, all sent to the same function. */
+export const QUERY_API_ROUTES = [
+  { method: 'GET', path: 'servers' },
+  { method: 'GET', path: 'metrics' },
+  { method: 'GET', path: 'health' },
+  { method: 'DELETE', path: 'cache' },
+] as const;
+
 /**
- * The REST API in front of the buffered query function: IAM (SigV4) authorization on every
- * method, stage throttling, access and execution logs, and a body validator on `POST /query`.
+ * The REST API in front of the API function: `POST /query`, `GET /servers`, `GET /metrics`,
+ * `GET /health` and `DELETE /cache`, with IAM (SigV4) authorization on every method, stage
+ * throttling, access and execution logs, and a body validator on `POST /query`.
  */
 export class QueryApi extends Construct {
   /** The REST API. */
@@ -88,13 +106,18 @@ export class QueryApi extends Construct {
     // The stack exports the stage URL as ApiUrl, so the output that RestApi adds would repeat it.
     this.restApi.node.tryRemoveChild('Endpoint');
 
-    this.addQueryMethod(props.queryFunction);
-    // TODO: add GET /servers, GET /metrics, GET /health and DELETE /cache once the API handler routes them.
+    this.addQueryMethod(props.queryFunction, props.streamQueryResponses ?? false);
+    for (const route of QUERY_API_ROUTES) {
+      // The runtime reads DELETE /cache's optional filters from the query string or body and validates them itself.
+      this.restApi.root.addResource(route.path).addMethod(route.method, new LambdaIntegration(props.queryFunction, { proxy: true }), {
+        authorizationType: AuthorizationType.IAM,
+      });
+    }
 
     this.acknowledgeNagFindings();
   }
 
-  private addQueryMethod(queryFunction: IFunction): void {
+  private addQueryMethod(queryFunction: IFunction, streamResponses: boolean): void {
     const requestModel = this.restApi.addModel('QueryRequest', {
       contentType: 'application/json',
       description: 'A request of one or more MCP queries',
@@ -121,7 +144,11 @@ export class QueryApi extends Construct {
       validateRequestParameters: true,
     });
 
-    this.restApi.root.addResource('query').addMethod('POST', new LambdaIntegration(queryFunction, { proxy: true }), {
+    const integration = new LambdaIntegration(queryFunction, {
+      proxy: true,
+      responseTransferMode: streamResponses ? ResponseTransferMode.STREAM : ResponseTransferMode.BUFFERED,
+    });
+    this.restApi.root.addResource('query').addMethod('POST', integration, {
       authorizationType: AuthorizationType.IAM,
       requestValidator: bodyValidator,
       requestModels: { 'application/json': requestModel },

@@ -10,6 +10,7 @@ import { RUNTIME_ENV } from '../lambdas/runtime/config/environment';
 import type { ServerConfig } from '../lambdas/runtime/config/server-config';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/runtime/metrics/catalogue';
 import { esbuildCode, esbuildTargetFor } from './esbuild-code';
+import type { L2Cache } from './l2-cache';
 import { RUNTIME_PACKAGE_NAME } from './runtime-layer';
 
 /** Oldest Node.js major version that the runtime layer supports. */
@@ -40,14 +41,18 @@ const VPC_ACCESS_ACTIONS = [
 /** A server as the runtime reads it from its environment: a URL and no local launcher. */
 export type CloudServerConfig = Omit<ServerConfig, 'launch'> & { readonly url: string };
 
-/** The L2 cache that a query function connects to. {@link CacheCluster} has this shape. */
-export interface QueryFunctionCache {
-  /** Host name of the cache endpoint. */
-  readonly endpointAddress: string;
-  /** TCP port of the cache endpoint. */
-  readonly port: number;
-  /** Secret with the cache user's credentials, which the function may read. */
+/** The L2 cache that a query function connects to. Every {@link L2Cache} has this shape. */
+export type QueryFunctionCache = Pick<L2Cache, 'mode' | 'endpointAddress' | 'port' | 'secret'>;
+
+/** Credentials of one upstream server: a secret whose whole value the runtime sends in a header. */
+export interface UpstreamAuth {
+  /** Secret with the header's value, such as `Bearer <token>`, which the function may read. */
   readonly secret: ISecret;
+  /**
+   * HTTP header that carries the value.
+   * @default 'Authorization'
+   */
+  readonly header?: string;
 }
 
 /** Properties that every query function takes. */
@@ -74,6 +79,13 @@ export interface QueryFunctionOptions {
   readonly cache: QueryFunctionCache;
 
   /**
+   * Credentials of upstream servers, by server name. The function may read these secrets and
+   * no others, and the runtime finds each secret's ARN in the server's entry.
+   * @default - no server needs credentials
+   */
+  readonly upstreamAuth?: Readonly<Record<string, UpstreamAuth>>;
+
+  /**
    * Node.js runtime, 22 or newer. Node.js 24 is the newest that aws-cdk-lib 2.278 lists as
    * available in every region (its `Runtime.NODEJS_LATEST`).
    * @default Runtime.NODEJS_24_X
@@ -92,6 +104,12 @@ export interface QueryFunctionOptions {
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
+
+  /**
+   * Level of the Powertools logger.
+   * @default 'INFO'
+   */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
   /**
    * Maximum size of the in-memory L1 cache, in bytes.
@@ -136,7 +154,7 @@ export class QueryFunction extends Construct {
 
     const runtime = props.runtime ?? Runtime.NODEJS_24_X;
     const memorySizeMb = props.memorySizeMb ?? 1024;
-    const serversJson = JSON.stringify(props.servers);
+    const serversJson = JSON.stringify(serversWithAuth(props.servers, props.upstreamAuth ?? {}));
     validateQueryFunctionProps(props, runtime, memorySizeMb, serversJson);
 
     this.logGroup = new LogGroup(this, 'LogGroup', { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
@@ -165,6 +183,9 @@ export class QueryFunction extends Construct {
     });
 
     props.cache.secret.grantRead(this.function);
+    for (const auth of Object.values(props.upstreamAuth ?? {})) {
+      auth.secret.grantRead(this.function);
+    }
 
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
@@ -178,7 +199,7 @@ export class QueryFunction extends Construct {
   private createExecutionRole(): Role {
     const role = new Role(this, 'ExecutionRole', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'mcp-accelerator query function: logs, VPC attachment, cache secret',
+      description: 'mcp-accelerator query function: logs, VPC attachment, cache and upstream secrets',
     });
     this.logGroup.grantWrite(role);
     role.addToPolicy(new PolicyStatement({ actions: VPC_ACCESS_ACTIONS, resources: ['*'] }));
@@ -194,16 +215,43 @@ export class QueryFunction extends Construct {
   }
 }
 
+/**
+ * Adds `authSecretArn` and `authHeader` to the entry of each server with credentials.
+ * @throws Error naming a server in `upstreamAuth` that is not among the servers
+ */
+function serversWithAuth(
+  servers: Readonly<Record<string, CloudServerConfig>>,
+  upstreamAuth: Readonly<Record<string, UpstreamAuth>>,
+): Record<string, CloudServerConfig | (CloudServerConfig & { authSecretArn: string; authHeader: string })> {
+  for (const name of Object.keys(upstreamAuth)) {
+    if (servers[name] === undefined) {
+      throw new Error(
+        `upstreamAuth names server "${name}", which is not a configured server with a URL ` +
+          `(configured: ${Object.keys(servers).join(', ') || 'none'}); fix the name or add the server to the config file.`,
+      );
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(servers).map(([name, server]) => {
+      const auth = upstreamAuth[name];
+      if (auth === undefined) {
+        return [name, server];
+      }
+      return [name, { ...server, authSecretArn: auth.secret.secretArn, authHeader: auth.header ?? 'Authorization' }];
+    }),
+  );
+}
+
 function queryFunctionEnvironment(props: QueryFunctionProps, serversJson: string): Record<string, string> {
   const environment: Record<string, string> = {
     [RUNTIME_ENV.servers]: serversJson,
     [RUNTIME_ENV.cacheEndpoint]: props.cache.endpointAddress,
     [RUNTIME_ENV.cachePort]: String(props.cache.port),
-    [RUNTIME_ENV.cacheMode]: 'provisioned',
+    [RUNTIME_ENV.cacheMode]: props.cache.mode,
     [RUNTIME_ENV.cacheSecretArn]: props.cache.secret.secretArn,
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-    POWERTOOLS_LOG_LEVEL: 'INFO',
+    POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
   };
   if (props.l1MaxSizeBytes !== undefined) {
     environment[RUNTIME_ENV.l1MaxSizeBytes] = String(props.l1MaxSizeBytes);

@@ -71,16 +71,24 @@ describe('AcceleratorDashboard', () => {
     expect(misses!.slice(0, 4)).toEqual([METRICS_NAMESPACE, 'CacheMiss', 'service', SERVICE_NAME]);
   });
 
-  it.each(['QueryLatency', 'RequestLatency', 'TimeToFirstByte'])('plots p50 and p99 of %s', (name) => {
+  it.each(['QueryLatency', 'RequestLatency', 'TimeToFirstByte'])('plots p50, p90 and p99 of %s', (name) => {
     const statistics = metrics.filter((entry) => entry[1] === name).map((entry) => optionsOf(entry).stat);
 
-    expect(statistics).toEqual(['p50', 'p99']);
+    expect(statistics).toEqual(['p50', 'p90', 'p99']);
+  });
+
+  it.each(['CacheLatency', 'UpstreamLatency'])('searches p50, p90 and p99 of %s', (name) => {
+    const statistics = expressions
+      .filter((expression) => expression.includes(`MetricName="${name}"`))
+      .map((expression) => /', '(p\d+)', \d+\)$/.exec(expression)?.[1]);
+
+    expect(statistics).toEqual(['p50', 'p90', 'p99']);
   });
 
   it.each([
     ['Errors', 2],
     ['Throttles', 2],
-    ['Duration', 4],
+    ['Duration', 6],
   ])('plots Lambda %s of both functions', (name, count) => {
     expect(metrics.filter((entry) => entry[0] === 'AWS/Lambda' && entry[1] === name).length).toBe(count);
   });

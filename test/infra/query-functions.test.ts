@@ -9,6 +9,8 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { RUNTIME_ENV } from '../../lambdas/runtime/config/environment';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/runtime/metrics/catalogue';
 import { ApiQueryFunction } from '../../lib/api-query-function';
+import type { CacheCluster } from '../../lib/cache-cluster';
+import type { CloudServerConfig } from '../../lib/query-function';
 import { StreamQueryFunction } from '../../lib/stream-query-function';
 import { logicalIdOf, synthesizeAcceleratorStack, type SynthesizedStack } from './support/synthesize';
 
@@ -102,13 +104,13 @@ describe('query functions', () => {
   it('pass only servers with a URL to the runtime', () => {
     for (const functionId of ourFunctionIds()) {
       const servers = JSON.parse(environmentOf(functionId)[RUNTIME_ENV.servers] as string);
-      expect(servers).toEqual({
-        docs: {
-          url: 'https://mcp.example.com/mcp',
-          description: 'A remote server',
-          cache: { ttlSeconds: 60, cacheableTools: ['search'] },
-        },
+      expect(Object.keys(servers)).toEqual(['docs']);
+      expect(servers.docs).toMatchObject({
+        url: 'https://mcp.example.com/mcp',
+        description: 'A remote server',
+        cache: { ttlSeconds: 60, cacheableTools: ['search'] },
       });
+      expect(servers.docs).not.toHaveProperty('launch');
     }
   });
 
@@ -117,7 +119,7 @@ describe('query functions', () => {
 
     for (const functionId of ourFunctionIds()) {
       expect(environmentOf(functionId)).toMatchObject({
-        [RUNTIME_ENV.cacheEndpoint]: { 'Fn::GetAtt': [logicalIdOf(stack.cache.replicationGroup), 'PrimaryEndPoint.Address'] },
+        [RUNTIME_ENV.cacheEndpoint]: { 'Fn::GetAtt': [logicalIdOf((stack.cache as CacheCluster).replicationGroup), 'PrimaryEndPoint.Address'] },
         [RUNTIME_ENV.cachePort]: '6379',
         [RUNTIME_ENV.cacheMode]: 'provisioned',
         [RUNTIME_ENV.cacheSecretArn]: { Ref: logicalIdOf(stack.cache.secret) },
@@ -204,7 +206,7 @@ describe('query function props', () => {
       vpc,
       securityGroup: new SecurityGroup(stack, 'SecurityGroup', { vpc }),
       servers: {},
-      cache: { endpointAddress: 'cache.example.internal', port: 6379, secret: new Secret(stack, 'Secret') },
+      cache: { mode: 'provisioned' as const, endpointAddress: 'cache.example.internal', port: 6379, secret: new Secret(stack, 'Secret') },
     };
   }
 
@@ -216,7 +218,7 @@ describe('query function props', () => {
     ['a missing entry', { entry: '/nonexistent/handler.ts' }, /entry "\/nonexistent\/handler\.ts" does not exist/],
     [
       'a servers JSON over 3072 bytes',
-      { servers: { big: { url: 'https://example.com', description: 'x'.repeat(4000), cache: { ttlSeconds: 1, cacheableTools: [] } } } },
+      { servers: { big: { url: 'https://example.com', description: 'x'.repeat(4000) } as unknown as CloudServerConfig } },
       /servers JSON is \d+ bytes, over the 3072 bytes/,
     ],
   ])('rejects %s', (_case, change, message) => {

@@ -7,6 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 
 import { parseAcceleratorConfig, type AcceleratorConfig } from '../../../lambdas/runtime/config/server-config';
+import { parseDeploymentOptions } from '../../../lib/deployment-options';
 import { McpAcceleratorStack } from '../../../lib/mcp-accelerator-stack';
 
 /** Root of the repository. */
@@ -31,12 +32,12 @@ export const MIXED_CONFIG: AcceleratorConfig = parseAcceleratorConfig(
  * Returns a new app with the context of cdk.json, so that feature flags match `cdk synth`,
  * and an output directory of its own.
  */
-export function createApp(): App {
+export function createApp(context: Record<string, unknown> = {}): App {
   const cdkJson = JSON.parse(readFileSync(path.join(REPOSITORY_ROOT, 'cdk.json'), 'utf8')) as {
     context?: Record<string, unknown>;
   };
   return new App({
-    context: cdkJson.context ?? {},
+    context: { ...cdkJson.context, ...context },
     outdir: mkdtempSync(path.join(tmpdir(), 'mcp-accelerator-cdk-')),
   });
 }
@@ -48,11 +49,24 @@ export interface SynthesizedStack {
   readonly template: Template;
 }
 
-/** Builds the accelerator stack with the handlers in this repository, and synthesizes it. */
-export function synthesizeAcceleratorStack(config: AcceleratorConfig = MIXED_CONFIG): SynthesizedStack {
+/**
+ * Builds the accelerator stack with the handlers in this repository, and synthesizes it.
+ * @param contextOptions context options as `-c key=value` would give them
+ */
+export function synthesizeAcceleratorStack(
+  config: AcceleratorConfig = MIXED_CONFIG,
+  contextOptions: Record<string, unknown> = {},
+): SynthesizedStack {
   const app = createApp();
-  const stack = new McpAcceleratorStack(app, 'McpAccelerator', { config });
+  const stack = new McpAcceleratorStack(app, 'McpAccelerator', { config, options: parseDeploymentOptions(contextOptions) });
   return { app, stack, template: Template.fromStack(stack) };
+}
+
+/** Returns the statements of every IAM policy in a template. */
+export function policyStatements(template: Template): Array<{ policyId: string; statement: Record<string, unknown> }> {
+  return Object.entries(template.findResources('AWS::IAM::Policy')).flatMap(([policyId, policy]) =>
+    (policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>).map((statement) => ({ policyId, statement })),
+  );
 }
 
 /** Returns the logical id of a construct's CloudFormation resource, for matching references. */
