@@ -24,6 +24,11 @@ export interface LocalStackOptions {
   readonly functionUrlPort?: number;
   /** Port of the REST API host; 0 picks a free port. @default 0 */
   readonly apiPort?: number;
+  /**
+   * `redis://` URL of a Redis to use as L2.
+   * @default - L1 only
+   */
+  readonly redisUrl?: string;
 }
 
 /** A running local stack. */
@@ -33,6 +38,8 @@ export interface LocalStack {
   /** URL of `POST /query` on the local REST API stage. */
   readonly queryUrl: string;
   readonly servers: readonly ResolvedServer[];
+  /** URL of the Redis used as L2, if any. */
+  readonly redisUrl?: string;
   /** Stops the hosts and every bundled server. */
   stop(): Promise<void>;
 }
@@ -65,8 +72,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       servers.push({ ...server, name, url: url! });
     }
 
-    // The handlers read their servers from the environment, as they do in Lambda.
+    // The handlers read their servers and cache from the environment, as they do in Lambda.
     process.env[RUNTIME_ENV.servers] = JSON.stringify(Object.fromEntries(servers.map(({ name, ...server }) => [name, server])));
+    if (options.redisUrl !== undefined) {
+      process.env[RUNTIME_ENV.cacheUrl] = options.redisUrl;
+    } else {
+      delete process.env[RUNTIME_ENV.cacheUrl];
+    }
     installLambdaStreamingGlobal();
     // Required here, not imported above, because the handlers read that environment on load.
     const { handler: streamHandler } = require('../lambdas/stream-query/handler') as typeof import('../lambdas/stream-query/handler');
@@ -84,6 +96,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       functionUrl: `http://${LOCAL_HOST}:${functionUrlPort}/`,
       queryUrl: `http://${LOCAL_HOST}:${apiPort}/${LOCAL_STAGE}/query`,
       servers,
+      redisUrl: options.redisUrl,
       stop,
     };
   } catch (error) {

@@ -11,8 +11,9 @@ import { DEFAULT_CONFIG_PATH, LOCAL_HOST, startLocalStack, type LocalStack } fro
 const DEFAULT_FUNCTION_URL_PORT = 3000;
 const DEFAULT_API_PORT = 3001;
 
-const USAGE = `Usage: npm start -- [--config FILE] [--port N] [--api-port N]
+const USAGE = `Usage: npm start -- [--config FILE] [--port N] [--api-port N] [--redis-url URL]
   --config FILE   configuration file (default ${DEFAULT_CONFIG_PATH})
+  --redis-url URL redis:// URL of a Redis to use as the L2 cache (default: $REDIS_URL, or none)
   --port N        port of the function URL host (default ${DEFAULT_FUNCTION_URL_PORT}, or a free port if taken)
   --api-port N    port of the REST API host (default ${DEFAULT_API_PORT}, or a free port if taken)`;
 
@@ -39,6 +40,15 @@ function freeOrAny(port: number): Promise<number> {
   });
 }
 
+/** Hides the password of a Redis URL before it is printed. */
+function redactPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password !== '') {
+    parsed.password = '***';
+  }
+  return parsed.toString();
+}
+
 function exampleCurl(stack: LocalStack): string {
   const everything = stack.servers.find((server) => server.launch === 'server-everything');
   const queries = everything
@@ -57,6 +67,7 @@ async function main(): Promise<void> {
       config: { type: 'string' },
       port: { type: 'string' },
       'api-port': { type: 'string' },
+      'redis-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -69,9 +80,11 @@ async function main(): Promise<void> {
     configPath: values.config,
     functionUrlPort: await freeOrAny(parsePort(values.port, DEFAULT_FUNCTION_URL_PORT, '--port')),
     apiPort: await freeOrAny(parsePort(values['api-port'], DEFAULT_API_PORT, '--api-port')),
+    redisUrl: values['redis-url'] ?? (process.env.REDIS_URL || undefined),
   });
 
-  console.log('mcp-accelerator is running locally (in-memory cache).\n');
+  const cache = stack.redisUrl === undefined ? 'in-memory cache' : `L1 in memory, L2 on Redis at ${redactPassword(stack.redisUrl)}`;
+  console.log(`mcp-accelerator is running locally (${cache}).\n`);
   for (const server of stack.servers) {
     console.log(`  MCP server    ${server.name}: ${server.url}${server.launch ? ` (${server.launch}, started by npm start)` : ''}`);
   }

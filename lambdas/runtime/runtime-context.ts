@@ -1,34 +1,69 @@
-import { ResultCache } from './cache/result-cache';
+import { z } from 'zod';
+
+import { HybridCache } from './cache/hybrid-cache';
+import { L2Cache } from './cache/l2/l2-cache';
+import { resolveL2Connection } from './cache/l2/l2-config';
+import { L2Guard } from './cache/l2/l2-guard';
+import { createRedisClient } from './cache/l2/redis-client';
 import { MemoryCache } from './cache/memory-cache';
+import { CircuitBreaker } from './cache/circuit-breaker';
 import { RUNTIME_ENV } from './config/environment';
 import { ConfigError, serverConfigSchema, type ResolvedServer } from './config/server-config';
+import { logger } from './logger';
 import { McpClientPool } from './mcp/client-pool';
+import { ToolAnnotationsIndex } from './mcp/tool-annotations';
+import { recordL2Call } from './metrics/request-metrics';
+import { QueryPlanner } from './query/query-planner';
 import { QueryRunner } from './query/query-runner';
-import { z } from 'zod';
 
 /** Everything a handler needs, created once per execution environment and reused by every invocation. */
 export interface RuntimeContext {
   readonly servers: ReadonlyMap<string, ResolvedServer>;
   readonly serverNames: readonly string[];
-  readonly cache: ResultCache;
+  readonly cache: HybridCache;
   readonly clients: McpClientPool;
   readonly runner: QueryRunner;
 }
 
+/** Options of a runtime context. */
+export interface RuntimeContextOptions {
+  /** Maximum size of L1, in bytes. @default DEFAULT_L1_MAX_SIZE_BYTES */
+  readonly l1MaxSizeBytes?: number;
+  /** The L2 tier. @default - none: L1 only */
+  readonly l2?: L2Cache;
+}
+
 const resolvedServersSchema = z.record(z.string(), serverConfigSchema.and(z.object({ url: z.string() })));
 
+const log = logger.createChild({ persistentKeys: { component: 'runtime-context' } });
+
 /** Builds a runtime context for the given servers. */
-export function createRuntimeContext(servers: readonly ResolvedServer[], options: { l1MaxSizeBytes?: number } = {}): RuntimeContext {
+export function createRuntimeContext(servers: readonly ResolvedServer[], options: RuntimeContextOptions = {}): RuntimeContext {
   const byName = new Map(servers.map((server) => [server.name, server]));
-  const cache = new ResultCache({ l1: new MemoryCache({ maxSizeBytes: options.l1MaxSizeBytes }) });
+  const cache = new HybridCache({ l1: new MemoryCache({ maxSizeBytes: options.l1MaxSizeBytes }), l2: options.l2 });
   const clients = new McpClientPool(servers);
+  const planner = new QueryPlanner({ servers: byName, cache, toolAnnotations: new ToolAnnotationsIndex(clients) });
   return {
     servers: byName,
     serverNames: [...byName.keys()],
     cache,
     clients,
-    runner: new QueryRunner({ servers: byName, cache, clients }),
+    runner: new QueryRunner({ planner, cache, clients }),
   };
+}
+
+/** Creates the L2 tier from the environment, with its guard reporting to the metrics, or undefined for L1 only. */
+export async function createL2FromEnvironment(environment: NodeJS.ProcessEnv = process.env): Promise<L2Cache | undefined> {
+  const connection = await resolveL2Connection(environment);
+  if (connection === undefined) {
+    return undefined;
+  }
+  const breaker = new CircuitBreaker({
+    onStateChange: (state, previous) => log.warn('L2 circuit breaker changed state', { state, previous }),
+  });
+  const guard = new L2Guard({ breaker, onReport: recordL2Call });
+  log.info('L2 configured', { mode: connection.mode, host: connection.host, port: connection.port, tls: connection.tls });
+  return new L2Cache(createRedisClient(connection), guard);
 }
 
 /**
@@ -57,22 +92,29 @@ export function readServersFromEnvironment(environment: NodeJS.ProcessEnv = proc
   return Object.entries(parsed.data).map(([name, server]) => ({ ...server, name }));
 }
 
-let shared: RuntimeContext | undefined;
+let shared: Promise<RuntimeContext> | undefined;
 
-/** Returns the context of this execution environment, created from the environment on first use. */
-export function getRuntimeContext(): RuntimeContext {
-  if (shared === undefined) {
+/** Resolves the context of this execution environment, created from the environment on first use. */
+export function getRuntimeContext(): Promise<RuntimeContext> {
+  shared ??= (async () => {
     const l1MaxSizeBytes = process.env[RUNTIME_ENV.l1MaxSizeBytes];
-    shared = createRuntimeContext(readServersFromEnvironment(), {
+    return createRuntimeContext(readServersFromEnvironment(), {
       l1MaxSizeBytes: l1MaxSizeBytes === undefined ? undefined : Number(l1MaxSizeBytes),
+      l2: await createL2FromEnvironment(),
     });
-  }
+  })();
+  // A failed start is not remembered, so the next invocation tries again.
+  shared.catch(() => {
+    shared = undefined;
+  });
   return shared;
 }
 
-/** Closes the MCP connections of this execution environment's context and clears it. */
+/** Closes the MCP connections and the L2 connection of this execution environment's context, and clears it. */
 export async function closeRuntimeContext(): Promise<void> {
   const context = shared;
   shared = undefined;
-  await context?.clients.close();
+  const resolved = await context?.catch(() => undefined);
+  await resolved?.cache.close();
+  await resolved?.clients.close();
 }

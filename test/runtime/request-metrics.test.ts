@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 
+import { resolveServer } from '../../lambdas/runtime/config/server-config';
 import { launchBundledServer, type LaunchedServer } from '../../local/bundled-servers';
 import { installLambdaStreamingGlobal } from '../../local/lambda-streaming';
 import { createFunctionUrlServer } from '../../local/local-hosts';
@@ -31,7 +32,7 @@ describe('request metrics', () => {
   beforeAll(async () => {
     runtime = require('../../lambdas/runtime/index') as Runtime;
     upstream = await launchBundledServer('server-everything');
-    const context = runtime.createRuntimeContext([{ name: 'everything', url: upstream.url, cache: { ttlSeconds: 60, cacheableTools: ['echo'] } }]);
+    const context = runtime.createRuntimeContext([resolveServer('everything', { url: upstream.url, cache: { ttlSeconds: 60, cacheableTools: ['echo'] } })]);
     closeClients = () => context.clients.close();
     // A chaos wrapper: the runner fails after the stream has started, as a bug would.
     const chaotic = {

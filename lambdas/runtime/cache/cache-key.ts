@@ -30,8 +30,32 @@ export function serverFingerprint(server: ResolvedServer): string {
   return sha256Hex(canonicalJson({ url: server.url, cache: server.cache })).slice(0, 12);
 }
 
-/** Builds the key of one MCP call: namespace, schema version, server, fingerprint, method and a hash of params. */
-export function buildCacheKey(server: ResolvedServer, method: string, params: Record<string, unknown>): string {
-  const paramsHash = sha256Hex(canonicalJson(params));
-  return [CACHE_NAMESPACE, `v${CACHE_SCHEMA_VERSION}`, server.name, serverFingerprint(server), method, paramsHash].join(':');
+/** Identifies a caller in keys by a hash, so an IAM ARN never appears in the cache cluster. */
+export function callerPartition(caller: string): string {
+  return sha256Hex(caller).slice(0, 24);
+}
+
+/** Parts of a cache key beside the server. */
+export interface CacheKeyParts {
+  readonly method: string;
+  readonly params: Record<string, unknown>;
+  /** Generation of the server, method and tool, from the generation counters. */
+  readonly generation: string;
+  /** Caller partition, for results that must not be shared between callers. */
+  readonly partition?: string;
+}
+
+/**
+ * Builds the key of one MCP call: namespace, schema version, server, config fingerprint,
+ * generation, method and a hash of the canonical params, then the caller's partition if any.
+ */
+export function buildCacheKey(server: ResolvedServer, parts: CacheKeyParts): string {
+  const paramsHash = sha256Hex(canonicalJson(parts.params));
+  const key = [CACHE_NAMESPACE, `v${CACHE_SCHEMA_VERSION}`, server.name, serverFingerprint(server), `g${parts.generation}`, parts.method, paramsHash].join(':');
+  return parts.partition === undefined ? key : `${key}:p:${parts.partition}`;
+}
+
+/** Prefix of every key of a server, for dropping its L1 entries on invalidation. */
+export function serverKeyPrefix(server: ResolvedServer): string {
+  return [CACHE_NAMESPACE, `v${CACHE_SCHEMA_VERSION}`, server.name, ''].join(':');
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { QUERY_METHODS } from '../request/query-request';
+
 /** Default time to live of a cached MCP result, in seconds, where a server sets none. */
 export const DEFAULT_TTL_SECONDS = 300;
 
@@ -11,16 +13,42 @@ export const LOCAL_LAUNCHERS = ['server-everything'] as const;
 
 const serverNamePattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
+/** Default grace period, in seconds: how long past its TTL a value may be served while one refresh runs. */
+export const DEFAULT_GRACE_SECONDS = 60;
+
+/** Default TTL jitter: each TTL is shortened by up to this fraction, so entries stored together do not expire together. */
+export const DEFAULT_JITTER_RATIO = 0.1;
+
+/** Longest TTL or grace period allowed, in seconds (one day). */
+const MAX_TTL_SECONDS = 86_400;
+
+const ttlSecondsSchema = z.number().int().positive().max(MAX_TTL_SECONDS);
+
 /** Cache policy of one MCP server. */
 export const serverCachePolicySchema = z
   .object({
     /** Time to live of cached results from this server, in seconds. */
-    ttlSeconds: z.number().int().positive().max(86_400).default(DEFAULT_TTL_SECONDS),
+    ttlSeconds: ttlSecondsSchema.default(DEFAULT_TTL_SECONDS),
+    /** TTL per method, such as `{ "tools/list": 3600 }`, in seconds. */
+    methodTtlSeconds: z.partialRecord(z.enum(QUERY_METHODS), ttlSecondsSchema).default({}),
+    /** TTL per tool of `tools/call`, in seconds; it wins over the method's. */
+    toolTtlSeconds: z.record(z.string().min(1), ttlSecondsSchema).default({}),
+    /** Time past the TTL during which a stale value is served while one refresh runs, in seconds; 0 turns it off. */
+    graceSeconds: z.number().int().min(0).max(MAX_TTL_SECONDS).default(DEFAULT_GRACE_SECONDS),
+    /** Fraction by which each TTL is shortened at random. */
+    jitterRatio: z.number().min(0).max(0.5).default(DEFAULT_JITTER_RATIO),
     /**
      * Tools whose `tools/call` results may be cached. Any other tool is called every time,
      * because a tool may have side effects that a cache would skip.
      */
     cacheableTools: z.array(z.string().min(1)).default([]),
+    /** Whether a tool that the server annotates with `readOnlyHint: true` may be cached too. Trust only servers you run. */
+    trustReadOnlyHint: z.boolean().default(false),
+    /**
+     * Whether results depend on the caller (the server sees the caller's own credentials), so
+     * that each caller gets a cache partition of its own.
+     */
+    partitionByCaller: z.boolean().default(false),
   })
   .strict();
 
@@ -32,7 +60,7 @@ export const serverConfigSchema = z
     /** Local mode only: a bundled server that `npm start` hosts on a free loopback port. */
     launch: z.enum(LOCAL_LAUNCHERS).optional(),
     description: z.string().optional(),
-    cache: serverCachePolicySchema.default({ ttlSeconds: DEFAULT_TTL_SECONDS, cacheableTools: [] }),
+    cache: serverCachePolicySchema.prefault({}),
   })
   .strict()
   .refine((server) => server.url !== undefined || server.launch !== undefined, {
@@ -93,4 +121,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     return issue.issues.map((inner) => inner.message).join('; ');
   }
   return issue.message;
+}
+
+/** Builds a resolved server from a config fragment, with the defaults filled in. */
+export function resolveServer(name: string, config: z.input<typeof serverConfigSchema> & { readonly url: string }): ResolvedServer {
+  return { ...serverConfigSchema.parse(config), name, url: config.url };
 }

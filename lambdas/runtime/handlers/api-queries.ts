@@ -20,16 +20,18 @@ const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-
 export async function answerQueries(
   event: APIGatewayProxyEvent,
   context: Context,
-  runtime: RuntimeContext = getRuntimeContext(),
+  runtimeOverride?: RuntimeContext,
 ): Promise<APIGatewayProxyResult> {
   const startedAt = performance.now();
   let outcomes: QueryOutcome[] = [];
+  let runtime: RuntimeContext | undefined;
 
   try {
+    runtime = runtimeOverride ?? (await getRuntimeContext());
     assertPost(event.httpMethod);
     const request = parseQueryRequest(decodeBody(event.body, event.isBase64Encoded), runtime.serverNames);
 
-    outcomes = await runtime.runner.run(request, { onOutcome: () => undefined });
+    outcomes = await runtime.runner.run(request, { onOutcome: () => undefined, caller: event.requestContext?.identity?.userArn ?? undefined });
     const summary = summarize(outcomes, performance.now() - startedAt);
     return {
       statusCode: 200,
@@ -44,6 +46,7 @@ export async function answerQueries(
     log.error('Request failed', { error, requestId: context.awsRequestId });
     return { statusCode: 500, headers: JSON_HEADERS, body: JSON.stringify(internalErrorBody(context.awsRequestId)) };
   } finally {
+    await runtime?.cache.settle();
     publishRequestMetrics({ outcomes, durationMs: performance.now() - startedAt });
   }
 }

@@ -29,12 +29,13 @@ export async function streamQueries(
   event: LambdaFunctionURLEvent,
   responseStream: Writable,
   context: Context,
-  runtime: RuntimeContext = getRuntimeContext(),
+  runtimeOverride?: RuntimeContext,
 ): Promise<void> {
   const startedAt = performance.now();
   const outcomes: QueryOutcome[] = [];
   let timeToFirstByteMs: number | undefined;
   let stream: Writable | undefined;
+  let runtime: RuntimeContext | undefined;
 
   // A client that disconnects closes the stream before it is ended: pending calls are aborted.
   const disconnect = new AbortController();
@@ -49,6 +50,7 @@ export async function streamQueries(
   };
 
   try {
+    runtime = runtimeOverride ?? (await getRuntimeContext());
     let request;
     try {
       assertPost(event.requestContext?.http?.method);
@@ -69,6 +71,7 @@ export async function streamQueries(
 
     await runtime.runner.run(request, {
       signal: disconnect.signal,
+      caller: iamCaller(event),
       onOutcome: (outcome) => {
         outcomes.push(outcome);
         write(toQueryEvent(outcome));
@@ -87,8 +90,20 @@ export async function streamQueries(
     }
   } finally {
     await endStream(stream ?? responseStream);
+    // Cache writes and stale refreshes finish after the response, before the handler returns.
+    await runtime?.cache.settle();
     publishRequestMetrics({ outcomes, durationMs: performance.now() - startedAt, timeToFirstByteMs });
   }
+}
+
+/** Function URL events carry the signer's identity under `authorizer.iam` when auth is AWS_IAM. */
+interface IamAuthorizedContext {
+  readonly authorizer?: { readonly iam?: { readonly userArn?: string } };
+}
+
+/** Returns the ARN of the IAM principal that signed the request, or undefined when auth is NONE. */
+function iamCaller(event: LambdaFunctionURLEvent): string | undefined {
+  return (event.requestContext as IamAuthorizedContext | undefined)?.authorizer?.iam?.userArn;
 }
 
 /** Ends a stream and waits until it is flushed, or until it fails because the client left. */

@@ -1,6 +1,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
 import { DIMENSION, METRICS, METRICS_NAMESPACE, SERVICE_NAME, type MetricDefinition } from './catalogue';
+import type { L2CallReport } from '../cache/l2/l2-guard';
 import type { QueryOutcome } from '../query/query-outcome';
 
 const namespace = process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE;
@@ -16,6 +17,14 @@ export const metrics = new Metrics({ namespace, serviceName });
 const dimensionedMetrics = new Map<string, Metrics>();
 
 let coldStart = true;
+
+/** L2 calls since the last publish. Lambda runs one invocation at a time per environment, so they are this invocation's. */
+const l2Calls: L2CallReport[] = [];
+
+/** Records one guarded L2 call, for the metrics of the current request. */
+export function recordL2Call(report: L2CallReport): void {
+  l2Calls.push(report);
+}
 
 /** Figures of one request, which a handler reports once the request is done. */
 export interface RequestReport {
@@ -41,6 +50,9 @@ export function publishRequestMetrics(report: RequestReport): void {
     for (const outcome of report.outcomes) {
       addQueryOutcome(outcome);
     }
+    for (const call of l2Calls.splice(0)) {
+      addL2Call(call);
+    }
     add(METRICS.requestLatency, report.durationMs);
     if (report.timeToFirstByteMs !== undefined) {
       add(METRICS.timeToFirstByte, report.timeToFirstByteMs);
@@ -63,12 +75,12 @@ export function publishRequestMetrics(report: RequestReport): void {
 function addQueryOutcome(outcome: QueryOutcome): void {
   add(METRICS.queryLatency, outcome.durationMs);
 
-  if (outcome.cache.status === 'hit') {
+  if (outcome.cache.status === 'hit' || outcome.cache.status === 'stale') {
     addWithDimension(METRICS.cacheHit, 1, DIMENSION.tier, outcome.cache.tier ?? 'l1');
   } else if (outcome.cache.status === 'miss') {
     add(METRICS.cacheMiss, 1);
   }
-  if (outcome.cache.lookupMs !== undefined) {
+  if (outcome.cache.lookupMs !== undefined && outcome.cache.tier === 'l1') {
     addWithDimension(METRICS.cacheLatency, outcome.cache.lookupMs, DIMENSION.tier, 'l1');
   }
 
@@ -80,6 +92,14 @@ function addQueryOutcome(outcome: QueryOutcome): void {
     addWithDimension(METRICS.upstreamTimeout, 1, DIMENSION.server, outcome.server);
   } else if (outcome.error !== undefined && outcome.error.code !== 'aborted') {
     addWithDimension(METRICS.upstreamError, 1, DIMENSION.server, outcome.server);
+  }
+}
+
+function addL2Call(call: L2CallReport): void {
+  if (call.outcome !== 'ok') {
+    add(METRICS.l2Fallback, 1);
+  } else if (call.operation === 'get') {
+    addWithDimension(METRICS.cacheLatency, call.durationMs, DIMENSION.tier, 'l2');
   }
 }
 

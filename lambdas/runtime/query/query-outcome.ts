@@ -1,12 +1,13 @@
-import type { CacheTier } from '../cache/result-cache';
+import type { CacheTier } from '../cache/hybrid-cache';
 import type { QueryErrorCode } from '../mcp/upstream-error';
 import type { QueryMethod } from '../request/query-request';
 
 /**
- * Cache status of one query: `hit` served from a tier, `miss` fetched and stored, `bypass`
- * fetched and not stored (the caller asked so, or the tool is not cacheable).
+ * Cache status of one query: `hit` served fresh from a tier, `stale` served past its TTL
+ * within its grace period while one refresh runs, `miss` fetched (and stored where allowed),
+ * `bypass` fetched without a lookup (the caller asked so, or the tool is not cacheable).
  */
-export type CacheStatus = 'hit' | 'miss' | 'bypass';
+export type CacheStatus = 'hit' | 'stale' | 'miss' | 'bypass';
 
 /** Cache report of one query. */
 export interface CacheReport {
@@ -17,8 +18,8 @@ export interface CacheReport {
   readonly ageMs?: number;
   /** Time of the lookup, in ms; absent when no lookup was made. */
   readonly lookupMs?: number;
-  /** Reason the result was not stored, for a `bypass`. */
-  readonly reason?: 'requested' | 'not_cacheable' | 'too_large' | 'error_result';
+  /** Reason the result was not looked up or not stored. */
+  readonly reason?: 'requested' | 'not_cacheable' | 'too_large' | 'error_result' | 'server_hint' | 'private_without_caller';
 }
 
 /** Upstream report of one query. */

@@ -1,19 +1,17 @@
-import { buildCacheKey } from '../cache/cache-key';
-import { cachePolicyFor, type CachePolicy } from '../cache/cache-policy';
-import type { ResultCache } from '../cache/result-cache';
-import { SingleFlight } from '../cache/single-flight';
-import type { ResolvedServer } from '../config/server-config';
+import { isPrivateResult, writeOptionsFor } from '../cache/cache-policy';
+import type { CacheLookup, HybridCache, LoadResult, WriteDecision } from '../cache/hybrid-cache';
 import { ParallelExecutor } from '../executor/parallel-executor';
 import { logger } from '../logger';
 import type { McpClientPool } from '../mcp/client-pool';
 import { classifyUpstreamError, QueryError } from '../mcp/upstream-error';
-import type { Query, QueryRequest } from '../request/query-request';
+import type { QueryRequest } from '../request/query-request';
 import type { CacheReport, QueryOutcome } from './query-outcome';
+import type { PlannedQuery, QueryPlanner } from './query-planner';
 
 /** Collaborators of the query runner, created once per execution environment. */
 export interface QueryRunnerDependencies {
-  readonly servers: ReadonlyMap<string, ResolvedServer>;
-  readonly cache: ResultCache;
+  readonly planner: QueryPlanner;
+  readonly cache: HybridCache;
   readonly clients: McpClientPool;
 }
 
@@ -23,22 +21,18 @@ export interface RunOptions {
   readonly onOutcome: (outcome: QueryOutcome) => void;
   /** Aborts pending upstream calls, for example when the client disconnects. */
   readonly signal?: AbortSignal;
-}
-
-interface PlannedQuery {
-  readonly query: Query;
-  readonly server: ResolvedServer;
-  readonly key: string;
-  readonly policy: CachePolicy;
+  /** Identity of the caller (an IAM ARN), which keeps private results to their caller. */
+  readonly caller?: string;
 }
 
 /**
- * Runs the queries of one request: cache hits first, then misses through the parallel
- * executor, each outcome reported the moment it is known. Identical cacheable misses, in
- * this request or in concurrent ones, share one upstream call.
+ * Runs the queries of one request: cache lookups first, every hit reported before any
+ * upstream call is awaited, then misses through the parallel executor, each outcome
+ * reported the moment it is known. Identical cacheable misses, in this request, in concurrent
+ * ones or on other instances, share one upstream call. Writes to the cache do not delay the
+ * outcomes: `HybridCache.settle` waits for them.
  */
 export class QueryRunner {
-  private readonly singleFlight = new SingleFlight();
   private readonly log = logger.createChild({ persistentKeys: { component: 'query-runner' } });
 
   constructor(private readonly dependencies: QueryRunnerDependencies) {}
@@ -52,37 +46,27 @@ export class QueryRunner {
       options.onOutcome(outcome);
     };
 
-    const planned = request.queries.map((query) => this.plan(query));
+    const planned = await Promise.all(request.queries.map((query) => this.dependencies.planner.plan(query, options.caller)));
 
-    // Lookups settle before any upstream call is awaited, so every hit goes out first.
-    const misses: { planned: PlannedQuery; cache: CacheReport }[] = [];
-    for (const item of planned) {
-      const lookup = await this.lookUp(item, startedAt);
-      if (lookup.outcome !== undefined) {
-        report(lookup.outcome);
-      } else {
-        misses.push({ planned: item, cache: lookup.cache });
-      }
-    }
+    const misses: { item: PlannedQuery; cache: CacheReport }[] = [];
+    await Promise.all(
+      planned.map(async (item) => {
+        const lookup = await this.lookUp(item, startedAt, options.signal);
+        if (lookup.outcome !== undefined) {
+          report(lookup.outcome);
+        } else {
+          misses.push({ item, cache: lookup.cache });
+        }
+      }),
+    );
 
     const executor = new ParallelExecutor(request.concurrency);
-    await Promise.all(
-      misses.map(async ({ planned: item, cache }) => report(await this.fetch(item, cache, executor, startedAt, options.signal))),
-    );
+    await Promise.all(misses.map(async ({ item, cache }) => report(await this.fetch(item, cache, executor, startedAt, options.signal))));
     return outcomes;
   }
 
-  private plan(query: Query): PlannedQuery {
-    const server = this.dependencies.servers.get(query.server);
-    if (server === undefined) {
-      // The request parser rejects unknown servers, so only a bug reaches this line.
-      throw new Error(`Server "${query.server}" is not configured`);
-    }
-    return { query, server, key: buildCacheKey(server, query.method, query.params), policy: cachePolicyFor(query, server) };
-  }
-
-  /** Looks a query up in the cache, or explains why no lookup was made. */
-  private async lookUp(item: PlannedQuery, startedAt: number): Promise<{ outcome?: QueryOutcome; cache: CacheReport }> {
+  /** Looks a query up, serves a stale value while one refresh runs, or explains why no lookup was made. */
+  private async lookUp(item: PlannedQuery, startedAt: number, signal?: AbortSignal): Promise<{ outcome?: QueryOutcome; cache: CacheReport }> {
     const { query, policy } = item;
     if (!policy.cacheable) {
       return { cache: { status: 'bypass', reason: 'not_cacheable' } };
@@ -95,63 +79,96 @@ export class QueryRunner {
     }
 
     const lookupStartedAt = performance.now();
-    const hit = await this.dependencies.cache.get(item.key).catch((error: unknown) => {
-      // A failing cache must not fail the query: the lookup counts as a miss.
-      this.log.warn('Cache lookup failed', { server: query.server, error });
-      return undefined;
-    });
+    const hit = await this.find(item);
     const lookupMs = performance.now() - lookupStartedAt;
+
     if (hit !== undefined) {
-      const cache: CacheReport = { status: 'hit', tier: hit.tier, ageMs: hit.ageMs, lookupMs };
-      return { cache, outcome: { ...this.describe(query), cache, durationMs: performance.now() - startedAt, result: hit.value } };
+      const cache: CacheReport = { status: hit.found.stale ? 'stale' : 'hit', tier: hit.found.tier, ageMs: hit.found.ageMs, lookupMs };
+      if (hit.found.stale) {
+        this.dependencies.cache.refresh(hit.key, () => this.callUpstream(item, signal), this.decideWrite(item), { maxWaitMs: query.timeoutMs });
+      }
+      return { cache, outcome: { ...describe(item), cache, durationMs: performance.now() - startedAt, result: hit.found.value } };
     }
 
     const cache: CacheReport = { status: 'miss', lookupMs };
     if (query.cache === 'only-if-cached') {
       const error = { code: 'not_cached' as const, message: 'No cached result, and the query set cache "only-if-cached".' };
-      return { cache, outcome: { ...this.describe(query), cache, durationMs: performance.now() - startedAt, error } };
+      return { cache, outcome: { ...describe(item), cache, durationMs: performance.now() - startedAt, error } };
     }
     return { cache };
   }
 
-  /** Calls the upstream for a miss, stores a cacheable result and reports the outcome. */
-  private async fetch(
-    item: PlannedQuery,
-    cache: CacheReport,
-    executor: ParallelExecutor,
-    startedAt: number,
-    signal?: AbortSignal,
-  ): Promise<QueryOutcome> {
-    const { query, policy } = item;
-    const callStartedAt = performance.now();
-    const call = (): Promise<unknown> => executor.run(() => this.callUpstream(item, signal));
+  /** Reads the shared key, then the caller's partition, where private results live. */
+  private async find(item: PlannedQuery): Promise<{ key: string; found: CacheLookup } | undefined> {
+    for (const key of [item.sharedKey, item.partitionKey]) {
+      if (key === undefined) {
+        continue;
+      }
+      const found = await this.dependencies.cache.get(key).catch((error: unknown) => {
+        // A failing cache must not fail the query: the lookup counts as a miss.
+        this.log.warn('Cache lookup failed', { server: item.query.server, error });
+        return undefined;
+      });
+      if (found !== undefined) {
+        return { key, found };
+      }
+    }
+    return undefined;
+  }
 
-    let result: unknown;
-    let shared = false;
+  /** Calls the upstream for a miss, has its result stored where the policy allows, and reports the outcome. */
+  private async fetch(item: PlannedQuery, cache: CacheReport, executor: ParallelExecutor, startedAt: number, signal?: AbortSignal): Promise<QueryOutcome> {
+    const { query } = item;
+    const callStartedAt = performance.now();
+    const loader = (): Promise<unknown> => executor.run(() => this.callUpstream(item, signal));
+    const loadKey = item.sharedKey ?? item.partitionKey;
+
+    let loaded: LoadResult<unknown>;
     try {
       // Only cacheable queries share a call: a tool with side effects runs once per query.
-      if (policy.cacheable) {
-        ({ value: result, shared } = await this.singleFlight.run(item.key, call));
+      if (cache.status === 'bypass' || loadKey === undefined) {
+        loaded = { value: await loader(), shared: false };
       } else {
-        result = await call();
+        loaded = await this.dependencies.cache.load(loadKey, loader, this.decideWrite(item), {
+          maxWaitMs: query.timeoutMs,
+          force: query.cache === 'refresh',
+        });
       }
     } catch (error) {
       const failure = classifyUpstreamError(error, query.server, query.timeoutMs);
       this.log.warn('Query failed', { queryId: query.id, server: query.server, method: query.method, code: failure.code, error: failure.message });
-      const upstream = { durationMs: performance.now() - callStartedAt, shared };
       const report: CacheReport = failure.code === 'tool_error' ? { ...cache, status: 'bypass', reason: 'error_result' } : cache;
       return {
-        ...this.describe(query),
+        ...describe(item),
         cache: report,
-        upstream,
+        upstream: { durationMs: performance.now() - callStartedAt, shared: false },
         durationMs: performance.now() - startedAt,
         error: { code: failure.code, message: failure.message, data: failure.data },
       };
     }
 
-    const upstream = { durationMs: performance.now() - callStartedAt, shared };
-    const stored = await this.store(item, cache, result, shared);
-    return { ...this.describe(query), cache: stored, upstream, durationMs: performance.now() - startedAt, result };
+    return {
+      ...describe(item),
+      cache: reportWrite(cache, item, loaded),
+      upstream: { durationMs: performance.now() - callStartedAt, shared: loaded.shared },
+      durationMs: performance.now() - startedAt,
+      result: loaded.value,
+    };
+  }
+
+  /** Builds the decision of where and how long a loaded result is stored. */
+  private decideWrite(item: PlannedQuery): WriteDecision<unknown> {
+    return (value) => {
+      if (item.query.cache === 'bypass') {
+        return undefined;
+      }
+      const options = writeOptionsFor(item.policy, value);
+      if (options === undefined) {
+        return undefined;
+      }
+      const key = isPrivateResult(value) || item.server.cache.partitionByCaller ? item.partitionKey : item.sharedKey;
+      return key === undefined ? undefined : { key, options };
+    };
   }
 
   private async callUpstream(item: PlannedQuery, signal?: AbortSignal): Promise<unknown> {
@@ -164,25 +181,25 @@ export class QueryRunner {
     }
     return result;
   }
+}
 
-  /** Stores a fetched result where the policy and the mode allow, and returns the updated cache report. */
-  private async store(item: PlannedQuery, cache: CacheReport, result: unknown, shared: boolean): Promise<CacheReport> {
-    if (cache.status === 'bypass' || shared) {
-      // A joiner's result was stored by the query that made the call.
-      return cache;
-    }
-    try {
-      const outcome = await this.dependencies.cache.set(item.key, result, item.policy.ttlMs);
-      return outcome === 'too_large' ? { ...cache, status: 'bypass', reason: 'too_large' } : cache;
-    } catch (error) {
-      this.log.warn('Cache write failed', { server: item.query.server, error });
-      return cache;
-    }
-  }
+function describe(item: PlannedQuery): Pick<QueryOutcome, 'id' | 'index' | 'server' | 'method'> {
+  const { query } = item;
+  return { id: query.id, index: query.index, server: query.server, method: query.method };
+}
 
-  private describe(query: Query): Pick<QueryOutcome, 'id' | 'index' | 'server' | 'method'> {
-    return { id: query.id, index: query.index, server: query.server, method: query.method };
+/** Updates a miss's cache report with what became of its write. */
+function reportWrite(cache: CacheReport, item: PlannedQuery, loaded: LoadResult<unknown>): CacheReport {
+  if (cache.status === 'bypass' || loaded.shared || loaded.writeOutcome === 'stored') {
+    return cache;
   }
+  if (loaded.writeOutcome === 'too_large') {
+    return { ...cache, status: 'bypass', reason: 'too_large' };
+  }
+  if (isPrivateResult(loaded.value) && item.partitionKey === undefined) {
+    return { ...cache, status: 'bypass', reason: 'private_without_caller' };
+  }
+  return { ...cache, status: 'bypass', reason: 'server_hint' };
 }
 
 interface ToolResultShape {
