@@ -3,8 +3,8 @@
  * Calls the deployed function URL or REST API with a SigV4-signed request, using the caller's AWS
  * credentials from the default provider chain, and streams the response body to stdout.
  *
- *   npm run call -- https://abc.lambda-url.us-east-1.on.aws/ --data '{"queries":[...]}'
- *   npm run call -- https://abc.execute-api.us-east-1.amazonaws.com/v1/health
+ *   npx tsx bin/call.ts https://abc.lambda-url.us-east-1.on.aws/ --data '{"queries":[...]}'
+ *   npx tsx bin/call.ts https://abc.execute-api.us-east-1.amazonaws.com/v1/health
  */
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
@@ -32,7 +32,7 @@ export interface CallOptions {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-const USAGE = `Usage: npm run call -- URL [options]
+const USAGE = `Usage: npx tsx bin/call.ts URL [options]
 
 Sends a SigV4-signed request to the function URL or the REST API and streams the response to stdout.
 

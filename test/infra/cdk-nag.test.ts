@@ -1,6 +1,7 @@
 import { Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 
+import { parseDeploymentOptions } from '../../lib/deployment-options';
 import { McpAcceleratorStack } from '../../lib/mcp-accelerator-stack';
 import { createApp, MIXED_CONFIG } from './support/synthesize';
 
@@ -15,24 +16,8 @@ const EXPECTED_ACKNOWLEDGEMENTS = [
   'AwsSolutions-SMG4',
 ];
 
-let app: App;
-let synthesisError: unknown;
-
-beforeAll(() => {
-  app = createApp();
-  new McpAcceleratorStack(app, 'McpAccelerator', { config: MIXED_CONFIG });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-
-  // Synthesis runs the registered checks and throws when an error is not acknowledged.
-  try {
-    app.synth();
-  } catch (error) {
-    synthesisError = error;
-  }
-});
-
 /** Returns every acknowledgement in the construct tree as `ruleId: reason`. */
-function acknowledgements(): Array<{ path: string; ruleId: string; reason: string }> {
+function acknowledgements(app: App): Array<{ path: string; ruleId: string; reason: string }> {
   return app.node.findAll().flatMap((construct) =>
     construct.node.metadata
       .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
@@ -46,7 +31,27 @@ function acknowledgements(): Array<{ path: string; ruleId: string; reason: strin
   );
 }
 
-describe('cdk-nag AwsSolutions', () => {
+describe.each([
+  ['provisioned', {}, EXPECTED_ACKNOWLEDGEMENTS],
+  ['serverless', { cacheMode: 'serverless' }, EXPECTED_ACKNOWLEDGEMENTS.filter((id) => id !== 'AwsSolutions-AEC6')],
+  ['an alarm email topic', { alarmEmail: 'oncall@example.com' }, [...EXPECTED_ACKNOWLEDGEMENTS, 'AwsSolutions-SNS2'].sort()],
+])('cdk-nag AwsSolutions with %s', (_variant, context, expectedRuleIds) => {
+  let app: App;
+  let synthesisError: unknown;
+
+  beforeAll(() => {
+    app = createApp();
+    new McpAcceleratorStack(app, 'McpAccelerator', { config: MIXED_CONFIG, options: parseDeploymentOptions(context) });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+    // Synthesis runs the registered checks and throws when an error is not acknowledged.
+    try {
+      app.synth();
+    } catch (error) {
+      synthesisError = error;
+    }
+  });
+
   it('finds nothing unacknowledged', () => {
     const report = new AwsSolutionsChecks().validateScope(app);
     const findings = report.violations.map(
@@ -62,15 +67,15 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('acknowledges only the expected rules', () => {
-    const ruleIds = [...new Set(acknowledgements().map((entry) => entry.ruleId))]
+    const ruleIds = [...new Set(acknowledgements(app).map((entry) => entry.ruleId))]
       .filter((ruleId) => ruleId.startsWith('AwsSolutions-'))
       .sort();
 
-    expect(ruleIds).toEqual(EXPECTED_ACKNOWLEDGEMENTS);
+    expect(ruleIds).toEqual(expectedRuleIds);
   });
 
   it('gives a reason of a sentence or more for each acknowledgement', () => {
-    const ours = acknowledgements().filter((entry) => entry.ruleId.startsWith('AwsSolutions-'));
+    const ours = acknowledgements(app).filter((entry) => entry.ruleId.startsWith('AwsSolutions-'));
 
     expect(ours.length).toBeGreaterThan(0);
     for (const { path, ruleId, reason } of ours) {
