@@ -141,7 +141,7 @@ describe('CacheCluster props', () => {
       const stack = new Stack(undefined, stackName);
       const vpc = new Vpc(stack, 'Vpc');
       const cache = new CacheCluster(stack, 'Cache', { vpc, clientSecurityGroup: new SecurityGroup(stack, 'Clients', { vpc }) });
-      return (cache.node.findChild('User') as CfnUser).userId;
+      return (cache.node.findChild('Users').node.findChild('User') as CfnUser).userId;
     });
 
     expect(userIds[0]).not.toBe(userIds[1]);

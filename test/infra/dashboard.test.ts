@@ -61,6 +61,19 @@ describe('AcceleratorDashboard', () => {
     },
   );
 
+  it('plots no accelerator metric outside the catalogue', () => {
+    const catalogueNames = new Set(Object.values(METRICS).map((metric) => metric.name));
+    const plotted = [
+      ...metrics.filter((entry) => entry[0] === METRICS_NAMESPACE).map((entry) => entry[1] as string),
+      ...expressions.flatMap((expression) =>
+        expression.includes(METRICS_NAMESPACE) ? [...expression.matchAll(/MetricName="(\w+)"/g)].map((match) => match[1]) : [],
+      ),
+    ];
+
+    expect(plotted.length).toBeGreaterThan(0);
+    expect(plotted.filter((name) => !catalogueNames.has(name))).toEqual([]);
+  });
+
   it('computes the hit rate from hits and misses', () => {
     const hitRate = metrics.find((entry) => optionsOf(entry).label === 'Hit rate (%)');
     const hits = metrics.find((entry) => optionsOf(entry).id === 'hits');

@@ -67,3 +67,40 @@ describe('QueryApi', () => {
     });
   });
 });
+
+describe('QueryApi routes', () => {
+  it.each([
+    ['GET', 'servers'],
+    ['GET', 'metrics'],
+    ['GET', 'health'],
+    ['DELETE', 'cache'],
+    ['POST', 'query'],
+  ])('sends %s /%s to the API function with IAM auth', (httpMethod, pathPart) => {
+    const { stack, template } = synthesized;
+    const [resourceId] = Object.keys(template.findResources('AWS::ApiGateway::Resource', { Properties: { PathPart: pathPart } }));
+    const methods = Object.values(
+      template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: httpMethod, ResourceId: { Ref: resourceId } } }),
+    );
+
+    expect(methods.length).toBe(1);
+    expect(methods[0].Properties.AuthorizationType).toBe('AWS_IAM');
+    expect(methods[0].Properties.Integration.Type).toBe('AWS_PROXY');
+    expect(JSON.stringify(methods[0].Properties.Integration.Uri)).toContain(logicalIdOf(stack.apiQuery.function));
+  });
+
+  it('buffers POST /query by default', () => {
+    const post = Object.values(synthesized.template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'POST' } }))[0];
+
+    expect(post.Properties.Integration.ResponseTransferMode).toBe('BUFFERED');
+  });
+});
+
+describe('QueryApi with response streaming', () => {
+  it('streams POST /query through the streaming invocation URI', () => {
+    const { template } = synthesizeAcceleratorStack(undefined, { apiResponseStreaming: 'true' });
+    const post = Object.values(template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'POST' } }))[0];
+
+    expect(post.Properties.Integration.ResponseTransferMode).toBe('STREAM');
+    expect(JSON.stringify(post.Properties.Integration.Uri)).toContain('response-streaming-invocations');
+  });
+});

@@ -12,7 +12,7 @@ import { ApiQueryFunction } from '../../lib/api-query-function';
 import type { CacheCluster } from '../../lib/cache-cluster';
 import type { CloudServerConfig } from '../../lib/query-function';
 import { StreamQueryFunction } from '../../lib/stream-query-function';
-import { logicalIdOf, synthesizeAcceleratorStack, type SynthesizedStack } from './support/synthesize';
+import { logicalIdOf, MIXED_CONFIG, policyStatements, synthesizeAcceleratorStack, type SynthesizedStack } from './support/synthesize';
 
 let synthesized: SynthesizedStack;
 
@@ -233,5 +233,70 @@ describe('query function props', () => {
 
     const warnings = apiQuery.node.metadata.filter((entry) => entry.type === 'aws:cdk:warning').map((entry) => String(entry.data));
     expect(warnings).toEqual([expect.stringContaining('timeout is 45 seconds, over the 29-second default')]);
+  });
+});
+
+describe('query function policies', () => {
+  /** Statements that AWS requires on Resource "*": Lambda's VPC attachment and GetMetricData. */
+  const WILDCARD_ACTIONS = new Set([
+    'ec2:CreateNetworkInterface',
+    'ec2:DescribeNetworkInterfaces',
+    'ec2:DescribeSubnets',
+    'ec2:DeleteNetworkInterface',
+    'ec2:AssignPrivateIpAddresses',
+    'ec2:UnassignPrivateIpAddresses',
+    'cloudwatch:GetMetricData',
+  ]);
+
+  it('use Resource "*" only for actions without resource-level permissions', () => {
+    const wildcardActions = policyStatements(synthesized.template)
+      .filter(({ statement }) => JSON.stringify(statement.Resource) === '"*"')
+      .flatMap(({ statement }) => [statement.Action].flat() as string[]);
+
+    expect(wildcardActions.length).toBeGreaterThan(0);
+    expect(wildcardActions.filter((action) => !WILDCARD_ACTIONS.has(action))).toEqual([]);
+  });
+
+  it('grant GetMetricData to the API function only', () => {
+    const { stack, template } = synthesized;
+    const resources = template.toJSON().Resources;
+    const roleOf = (fn: { node: unknown }) => resources[logicalIdOf(fn as never)].Properties.Role['Fn::GetAtt'][0];
+    const rolesWithMetrics = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.PolicyDocument).includes('cloudwatch:GetMetricData'))
+      .flatMap((policy) => policy.Properties.Roles.map((role: { Ref: string }) => role.Ref));
+
+    expect(rolesWithMetrics).toEqual([roleOf(stack.apiQuery.function)]);
+  });
+});
+
+describe('query functions with upstream credentials', () => {
+  let withAuth: SynthesizedStack;
+
+  beforeAll(() => {
+    withAuth = synthesizeAcceleratorStack(MIXED_CONFIG, { serverAuth: { docs: { secretName: 'mcp/docs-token', header: 'X-Api-Key' } } });
+  });
+
+  it('pass the secret ARN and header in the server entry', () => {
+    const { stack, template } = withAuth;
+    const variables = template.toJSON().Resources[logicalIdOf(stack.streamQuery.function)].Properties.Environment.Variables;
+    const servers = JSON.stringify(variables[RUNTIME_ENV.servers]);
+
+    expect(servers).toContain('secret:mcp/docs-token');
+    expect(servers).toMatch(/authHeader\W+X-Api-Key/);
+  });
+
+  it('grant read on the named secret only', () => {
+    const secretResources = policyStatements(withAuth.template)
+      .filter(({ statement }) => JSON.stringify(statement.Action).includes('secretsmanager:GetSecretValue'))
+      .map(({ statement }) => JSON.stringify(statement.Resource));
+
+    expect(secretResources.filter((resource) => resource.includes('mcp/docs-token-??????')).length).toBe(2);
+    expect(secretResources.every((resource) => !resource.includes('"*"'))).toBe(true);
+  });
+
+  it('rejects credentials for an unknown server', () => {
+    expect(() => synthesizeAcceleratorStack(MIXED_CONFIG, { serverAuth: { nope: { secretName: 'x' } } })).toThrow(
+      /upstreamAuth names server "nope", which is not a configured server with a URL \(configured: docs\)/,
+    );
   });
 });
