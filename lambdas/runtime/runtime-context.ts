@@ -29,8 +29,10 @@ export interface RuntimeContext {
 export interface RuntimeContextOptions {
   /** Maximum size of L1, in bytes. @default DEFAULT_L1_MAX_SIZE_BYTES */
   readonly l1MaxSizeBytes?: number;
-  /** The L2 tier. @default - none: L1 only */
+  /** The L2 tier, ignored when `cache` is given. @default - none: L1 only */
   readonly l2?: L2Cache;
+  /** The hybrid cache. @default - a new one of `l1MaxSizeBytes` and `l2` */
+  readonly cache?: HybridCache;
 }
 
 const resolvedServersSchema = z.record(z.string(), serverConfigSchema.and(z.object({ url: z.string() })));
@@ -40,7 +42,7 @@ const log = logger.createChild({ persistentKeys: { component: 'runtime-context' 
 /** Builds a runtime context for the given servers. */
 export function createRuntimeContext(servers: readonly ResolvedServer[], options: RuntimeContextOptions = {}): RuntimeContext {
   const byName = new Map(servers.map((server) => [server.name, server]));
-  const cache = new HybridCache({ l1: new MemoryCache({ maxSizeBytes: options.l1MaxSizeBytes }), l2: options.l2 });
+  const cache = options.cache ?? new HybridCache({ l1: new MemoryCache({ maxSizeBytes: options.l1MaxSizeBytes }), l2: options.l2 });
   const clients = new McpClientPool(servers);
   const planner = new QueryPlanner({ servers: byName, cache, toolAnnotations: new ToolAnnotationsIndex(clients) });
   return {
@@ -92,17 +94,28 @@ export function readServersFromEnvironment(environment: NodeJS.ProcessEnv = proc
   return Object.entries(parsed.data).map(([name, server]) => ({ ...server, name }));
 }
 
+let sharedCache: Promise<HybridCache> | undefined;
 let shared: Promise<RuntimeContext> | undefined;
+
+/**
+ * Resolves the hybrid cache of this execution environment, with L2 from the environment:
+ * the cache that the MCP queries use, for `cached()` in user code too.
+ */
+export function getSharedCache(): Promise<HybridCache> {
+  sharedCache ??= (async () => {
+    const l1MaxSizeBytes = process.env[RUNTIME_ENV.l1MaxSizeBytes];
+    const l1 = new MemoryCache({ maxSizeBytes: l1MaxSizeBytes === undefined ? undefined : Number(l1MaxSizeBytes) });
+    return new HybridCache({ l1, l2: await createL2FromEnvironment() });
+  })();
+  sharedCache.catch(() => {
+    sharedCache = undefined;
+  });
+  return sharedCache;
+}
 
 /** Resolves the context of this execution environment, created from the environment on first use. */
 export function getRuntimeContext(): Promise<RuntimeContext> {
-  shared ??= (async () => {
-    const l1MaxSizeBytes = process.env[RUNTIME_ENV.l1MaxSizeBytes];
-    return createRuntimeContext(readServersFromEnvironment(), {
-      l1MaxSizeBytes: l1MaxSizeBytes === undefined ? undefined : Number(l1MaxSizeBytes),
-      l2: await createL2FromEnvironment(),
-    });
-  })();
+  shared ??= (async () => createRuntimeContext(readServersFromEnvironment(), { cache: await getSharedCache() }))();
   // A failed start is not remembered, so the next invocation tries again.
   shared.catch(() => {
     shared = undefined;
@@ -113,8 +126,9 @@ export function getRuntimeContext(): Promise<RuntimeContext> {
 /** Closes the MCP connections and the L2 connection of this execution environment's context, and clears it. */
 export async function closeRuntimeContext(): Promise<void> {
   const context = shared;
+  const cache = sharedCache;
   shared = undefined;
-  const resolved = await context?.catch(() => undefined);
-  await resolved?.cache.close();
-  await resolved?.clients.close();
+  sharedCache = undefined;
+  await (await context?.catch(() => undefined))?.clients.close();
+  await (await cache?.catch(() => undefined))?.close();
 }

@@ -111,7 +111,7 @@ export class HybridCache {
     if (remote === undefined) {
       return undefined;
     }
-    this.l1.set(key, remote.entry, remote.sizeBytes);
+    this.l1.set(key, remote.entry, remote.sizeBytes, remote.entry.staleUntilMs - this.now());
     return this.toLookup(remote.entry, 'l2');
   }
 
@@ -145,7 +145,7 @@ export class HybridCache {
       freshUntilMs: storedAtMs + options.ttlMs,
       staleUntilMs: storedAtMs + options.ttlMs + options.graceMs,
     };
-    this.l1.set(key, entry, sizeBytes);
+    this.l1.set(key, entry, sizeBytes, options.ttlMs + options.graceMs);
     const written = this.l2 === undefined ? Promise.resolve() : this.l2.set(key, encodeEntry(entry), options.ttlMs + options.graceMs).then(() => undefined);
     return { outcome: 'stored', written };
   }
@@ -228,19 +228,21 @@ export class HybridCache {
    */
   private async loadAndStore<T>(loader: () => Promise<T>, decide: WriteDecision<T>, afterWrite?: () => Promise<void>): Promise<LoadResult<T>> {
     let value: T;
+    let started: { outcome: CacheWriteOutcome; written: Promise<void> };
     try {
       value = await loader();
+      const write = decide(value);
+      started = write === undefined ? { outcome: 'not_cacheable', written: Promise.resolve() } : this.store(write.key, value, write.options);
     } catch (error) {
+      // A failed load or a value that cannot be stored must not hold the lock until it expires.
       if (afterWrite !== undefined) {
         this.track(afterWrite());
       }
       throw error;
     }
 
-    const write = decide(value);
-    const { outcome, written } = write === undefined ? { outcome: 'not_cacheable' as const, written: Promise.resolve() } : this.store(write.key, value, write.options);
-    this.track(written.finally(() => afterWrite?.()));
-    return { value, shared: false, writeOutcome: outcome };
+    this.track(started.written.finally(() => afterWrite?.()));
+    return { value, shared: false, writeOutcome: started.outcome };
   }
 
   /**

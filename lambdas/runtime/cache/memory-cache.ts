@@ -56,13 +56,12 @@ export class MemoryCache {
   }
 
   /**
-   * Stores an entry until the end of its grace period. An entry larger than the whole cache
-   * is not stored.
+   * Stores an entry for `ttlMs`, which the caller sets to the end of its grace period. An
+   * entry larger than the whole cache is not stored.
    * @param sizeBytes size of the value's JSON text, which the caller has already computed
    */
-  set(key: string, entry: StoredEntry, sizeBytes: number): void {
-    const ttl = Math.max(1, Math.round(entry.staleUntilMs - Date.now()));
-    this.entries.set(key, entry, { ttl, size: Math.max(1, sizeBytes) });
+  set(key: string, entry: StoredEntry, sizeBytes: number, ttlMs: number): void {
+    this.entries.set(key, entry, { ttl: Math.max(1, Math.round(ttlMs)), size: Math.max(1, sizeBytes) });
   }
 
   delete(key: string): void {

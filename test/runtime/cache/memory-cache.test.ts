@@ -14,7 +14,7 @@ describe('MemoryCache', () => {
   it('keeps an entry until the end of its grace period', () => {
     jest.useFakeTimers();
     const cache = new MemoryCache({ maxSizeBytes: 1024, clock: { now: () => Date.now() } });
-    cache.set('k', entry({ text: 'v' }, 1000, 500), 12);
+    cache.set('k', entry({ text: 'v' }, 1000, 500), 12, 1500);
 
     jest.advanceTimersByTime(1499);
     expect(cache.get('k')?.value).toEqual({ text: 'v' });
@@ -25,10 +25,10 @@ describe('MemoryCache', () => {
 
   it('evicts the least recently used entry past its byte bound', () => {
     const cache = new MemoryCache({ maxSizeBytes: 100 });
-    cache.set('a', entry('a', 60_000), 40);
-    cache.set('b', entry('b', 60_000), 40);
+    cache.set('a', entry('a', 60_000), 40, 60_000);
+    cache.set('b', entry('b', 60_000), 40, 60_000);
     cache.get('a');
-    cache.set('c', entry('c', 60_000), 40);
+    cache.set('c', entry('c', 60_000), 40, 60_000);
 
     expect(cache.get('a')).toBeDefined();
     expect(cache.get('b')).toBeUndefined();
@@ -38,9 +38,9 @@ describe('MemoryCache', () => {
 
   it('evicts past its entry bound', () => {
     const cache = new MemoryCache({ maxSizeBytes: 1_000_000, maxEntries: 2 });
-    cache.set('a', entry('a', 60_000), 1);
-    cache.set('b', entry('b', 60_000), 1);
-    cache.set('c', entry('c', 60_000), 1);
+    cache.set('a', entry('a', 60_000), 1, 60_000);
+    cache.set('b', entry('b', 60_000), 1, 60_000);
+    cache.set('c', entry('c', 60_000), 1, 60_000);
 
     expect(cache.size).toBe(2);
     expect(cache.get('a')).toBeUndefined();
@@ -48,9 +48,9 @@ describe('MemoryCache', () => {
 
   it('drops entries by key prefix', () => {
     const cache = new MemoryCache();
-    cache.set('mcpa:v1:docs:1', entry(1, 60_000), 1);
-    cache.set('mcpa:v1:docs:2', entry(2, 60_000), 1);
-    cache.set('mcpa:v1:pricing:1', entry(3, 60_000), 1);
+    cache.set('mcpa:v1:docs:1', entry(1, 60_000), 1, 60_000);
+    cache.set('mcpa:v1:docs:2', entry(2, 60_000), 1, 60_000);
+    cache.set('mcpa:v1:pricing:1', entry(3, 60_000), 1, 60_000);
 
     expect(cache.deleteByPrefix('mcpa:v1:docs:')).toBe(2);
     expect(cache.get('mcpa:v1:pricing:1')).toBeDefined();
