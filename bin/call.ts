@@ -22,7 +22,7 @@ const SERVICE_HOSTS = [
   { service: 'execute-api', pattern: /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/ },
 ] as const;
 
-/** What to send, as the command line gives it. */
+/** Request and signing options parsed from the command line. */
 export interface CallOptions {
   readonly url: URL;
   readonly method: string;
@@ -82,7 +82,11 @@ export function parseCallArguments(argv: readonly string[]): CallOptions | 'help
     throw new Error('--data and --file both give a body; pass one of them.');
   }
 
-  const body = values.file !== undefined ? readFileSync(values.file === '-' ? 0 : values.file, 'utf8') : values.data;
+  let body = values.data;
+  if (values.file !== undefined) {
+    // "-" reads the body from stdin, whose file descriptor is 0.
+    body = readFileSync(values.file === '-' ? 0 : values.file, 'utf8');
+  }
   const detected = SERVICE_HOSTS.map(({ service, pattern }) => ({ service, region: pattern.exec(url.hostname)?.[1] })).find(
     (match) => match.region !== undefined,
   );

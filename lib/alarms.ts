@@ -17,7 +17,7 @@ const SUSTAINED_PERIODS = 3;
  */
 const UPSTREAM_ERRORS_THRESHOLD = 5;
 
-/** What differs between the alarms. */
+/** Settings that differ from one alarm to the next. */
 interface AlarmOptions {
   readonly metric: IMetric;
   readonly threshold: number;

@@ -9,7 +9,7 @@ import { REQUEST_LIMITS } from '../lambdas/runtime/request/query-request';
  * options that only the CDK app reads live here. docs/deploy.md lists each option.
  */
 
-/** How the L2 cache is deployed. */
+/** Deployment modes of the L2 cache. */
 export const CACHE_MODES = ['provisioned', 'serverless'] as const;
 export type CacheMode = (typeof CACHE_MODES)[number];
 
@@ -28,10 +28,11 @@ function integer(min: number, max: number) {
 }
 
 function booleanOption() {
-  return z.preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value), z.boolean());
+  const textToBoolean: Record<string, boolean> = { true: true, false: false };
+  return z.preprocess((value) => (typeof value === 'string' && value in textToBoolean ? textToBoolean[value] : value), z.boolean());
 }
 
-/** A list given as a JSON array in cdk.json or as comma-separated text with `-c`. */
+/** Accepts a list as a JSON array in cdk.json or as comma-separated text with `-c`. */
 function stringList(item: z.ZodString) {
   return z.preprocess(
     (value) =>
@@ -45,7 +46,7 @@ function stringList(item: z.ZodString) {
   );
 }
 
-/** An object given as JSON in cdk.json, or as JSON text with `-c`. */
+/** Accepts an object as JSON in cdk.json, or as JSON text with `-c`. */
 function jsonObject<T extends z.ZodType>(schema: T) {
   return z.preprocess((value) => {
     if (typeof value !== 'string') {
@@ -61,7 +62,7 @@ function jsonObject<T extends z.ZodType>(schema: T) {
 
 const secretArnPattern = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
 
-/** Where the auth header of one upstream server comes from. */
+/** Source of one upstream server's auth header. */
 const serverAuthSchema = z
   .object({
     /** Name of a Secrets Manager secret in the stack's account and region. */

@@ -19,7 +19,7 @@ export interface CacheHealthGraph {
  * {@link ServerlessCache} both have this shape, so the rest of the stack does not depend on the mode.
  */
 export interface L2Cache extends IConstruct {
-  /** How the cache is deployed, which tells the runtime whether to use the cluster protocol. */
+  /** Deployment mode, from which the runtime decides whether to use the cluster protocol. */
   readonly mode: CacheMode;
 
   /** Host name of the endpoint that the functions connect to. */

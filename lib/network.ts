@@ -65,7 +65,7 @@ export interface NetworkProps {
 /**
  * The network of the accelerator: a new VPC across two availability zones with private subnets
  * that reach the internet through NAT and a flow log, or an existing VPC imported by id. It also
- * holds the security group that the query functions share and the interface endpoints for the
+ * contains the security group that the query functions share and the interface endpoints for the
  * AWS APIs they call.
  */
 export class Network extends Construct {

@@ -23,7 +23,7 @@ interface ReceivedRequest {
   readonly body: string;
 }
 
-/** A loopback server that answers in two chunks, and sends the second only when the test says so. */
+/** A loopback server that responds in two chunks and sends the second only when the test calls sendSecondChunk(). */
 class TwoChunkServer {
   readonly requests: ReceivedRequest[] = [];
   private server: Server;
@@ -132,7 +132,7 @@ describe('call command', () => {
   it('streams the body before the response ends', async () => {
     const call = runCall([`${baseUrl}/`, '--service', 'lambda', '--region', 'us-east-1', '--data', '{"queries":[]}']);
 
-    // The server holds the second chunk back, so the first can only appear if the client streams.
+    // The server delays the second chunk, so the first can only appear if the client streams.
     await waitFor(() => call.output().includes('{"type":"start"}'), 'the first chunk on stdout');
     expect(call.output()).not.toContain('"end"');
     server.sendSecondChunk();
