@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { Server } from 'node:http';
 
 import { RUNTIME_ENV } from '../lambdas/runtime/config/environment';
+import { API_ROUTES } from '../lambdas/runtime/handlers/api-router';
 import { closeRuntimeContext } from '../lambdas/runtime/runtime-context';
 import { parseAcceleratorConfig, type ResolvedServer } from '../lambdas/runtime/config/server-config';
 import { launchBundledServer, type LaunchedServer } from './bundled-servers';
@@ -37,6 +38,8 @@ export interface LocalStack {
   readonly functionUrl: string;
   /** URL of `POST /query` on the local REST API stage. */
   readonly queryUrl: string;
+  /** Base URL of the local REST API stage, for the other routes. */
+  readonly apiUrl: string;
   readonly servers: readonly ResolvedServer[];
   /** URL of the Redis used as L2, if any. */
   readonly redisUrl?: string;
@@ -88,13 +91,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     hosts.push(functionUrlHost);
     const functionUrlPort = await listen(functionUrlHost, options.functionUrlPort ?? 0);
 
-    const apiHost = createRestApiServer([{ method: 'POST', path: '/query', handler: apiHandler }]);
+    const apiRoutes = API_ROUTES.map((route) => {
+      const [method, path] = route.split(' ');
+      return { method, path, handler: apiHandler };
+    });
+    const apiHost = createRestApiServer(apiRoutes);
     hosts.push(apiHost);
     const apiPort = await listen(apiHost, options.apiPort ?? 0);
 
     return {
       functionUrl: `http://${LOCAL_HOST}:${functionUrlPort}/`,
       queryUrl: `http://${LOCAL_HOST}:${apiPort}/${LOCAL_STAGE}/query`,
+      apiUrl: `http://${LOCAL_HOST}:${apiPort}/${LOCAL_STAGE}`,
       servers,
       redisUrl: options.redisUrl,
       stop,

@@ -89,7 +89,8 @@ async function main(): Promise<void> {
     console.log(`  MCP server    ${server.name}: ${server.url}${server.launch ? ` (${server.launch}, started by npm start)` : ''}`);
   }
   console.log(`  Function URL  POST ${stack.functionUrl}   (streams NDJSON)`);
-  console.log(`  REST API      POST ${stack.queryUrl}   (buffered JSON)\n`);
+  console.log(`  REST API      POST ${stack.queryUrl}   (buffered JSON)`);
+  console.log(`                GET ${stack.apiUrl}/servers, GET ${stack.apiUrl}/health, DELETE ${stack.apiUrl}/cache?server=NAME\n`);
   console.log('Try it, then run it again to see cache hits:\n');
   console.log(`  ${exampleCurl(stack)}\n`);
   console.log('Press Ctrl-C to stop.');

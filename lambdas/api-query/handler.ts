@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 
-import { answerQueries } from '@mcp-accelerator/runtime';
+import { handleApiRequest } from '@mcp-accelerator/runtime';
 
-/** API Gateway handler for `POST /query`: the work lives in the shared runtime layer. */
+/** API Gateway handler for every REST route: the work lives in the shared runtime layer. */
 export async function handler(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
-  return answerQueries(event, context);
+  return handleApiRequest(event, context);
 }

@@ -1,5 +1,6 @@
 // The public surface of the runtime layer. Handlers import from here, as `@mcp-accelerator/runtime`.
 export { answerQueries } from './handlers/api-queries';
+export { API_ROUTES, handleApiRequest } from './handlers/api-router';
 export { streamQueries } from './handlers/stream-queries';
 export { closeRuntimeContext, createRuntimeContext, getRuntimeContext, getSharedCache, readServersFromEnvironment, type RuntimeContext } from './runtime-context';
 export { RUNTIME_ENV } from './config/environment';

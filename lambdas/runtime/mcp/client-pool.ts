@@ -37,6 +37,14 @@ export class McpClientPool {
     return client.request({ method, params }, { timeout: options.timeoutMs, signal: options.signal });
   }
 
+  /** Sends an MCP ping to a configured server and resolves its round-trip time, in ms. */
+  async ping(serverName: string, timeoutMs: number): Promise<number> {
+    const startedAt = performance.now();
+    const client = await this.connect(serverName);
+    await client.ping({ timeout: timeoutMs });
+    return performance.now() - startedAt;
+  }
+
   /** Closes every connection. Used by the local host and tests; Lambda freezes the process instead. */
   async close(): Promise<void> {
     const pending = [...this.clients.values()];

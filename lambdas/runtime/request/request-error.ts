@@ -5,7 +5,9 @@ export type RequestErrorCode =
   | 'unknown_server'
   | 'payload_too_large'
   | 'unsupported_media_type'
-  | 'method_not_allowed';
+  | 'method_not_allowed'
+  | 'route_not_found'
+  | 'not_implemented';
 
 /** JSON body of every 4xx response: what failed, on which field, and how to fix it. */
 export interface RequestErrorBody {
