@@ -28,10 +28,15 @@ export interface GenerationCountersOptions {
  * invalidation increments one counter, which makes every key under it unreachable at once,
  * whatever the number of entries (old entries expire by their TTL). With L2 the counters live
  * there and each process caches them briefly; without L2 they live in this process.
+ *
+ * NOTE: the counters have no TTL, so an eviction policy of `volatile-*` (the ElastiCache
+ * default) never evicts them, but a cache node restarted empty resets them to 0.
  */
 export class GenerationCounters {
   private readonly cached = new Map<string, { readonly generation: string; readonly readAtMs: number }>();
   private readonly localCounters = new Map<string, number>();
+  /** Last value read from L2 per counter key, used while L2 is failing. */
+  private readonly lastRemote = new Map<string, number>();
   private readonly reads = new SingleFlight();
   private readonly cacheTtlMs: number;
   private readonly now: () => number;
@@ -50,7 +55,7 @@ export class GenerationCounters {
       return cached.generation;
     }
 
-    const { value } = await this.reads.run(cacheKey, () => this.read(keys, cached?.generation));
+    const { value } = await this.reads.run(cacheKey, () => this.read(keys));
     this.cached.set(cacheKey, { generation: value, readAtMs: this.now() });
     return value;
   }
@@ -77,18 +82,12 @@ export class GenerationCounters {
     return { propagated };
   }
 
-  private async read(keys: string[], previous: string | undefined): Promise<string> {
-    const local = keys.map((key) => this.localCounters.get(key) ?? 0);
-    if (this.options.l2 === undefined) {
-      return local.join('.');
-    }
-    const remote = await this.options.l2.readCounters(keys);
-    if (remote === undefined) {
-      // L2 is failing: the last generation read stays in force, or this process's own counters.
-      return previous ?? local.join('.');
-    }
-    // Local counts are non-zero only after an invalidation that L2 did not take.
-    return remote.map((value, index) => value + local[index]).join('.');
+  private async read(keys: string[]): Promise<string> {
+    const remote = this.options.l2 === undefined ? undefined : await this.options.l2.readCounters(keys);
+    remote?.forEach((value, index) => this.lastRemote.set(keys[index], value));
+    // While L2 is failing, the last values read from it stand in. Local counts are non-zero
+    // only after an invalidation that L2 did not take.
+    return keys.map((key, index) => (remote?.[index] ?? this.lastRemote.get(key) ?? 0) + (this.localCounters.get(key) ?? 0)).join('.');
   }
 }
 

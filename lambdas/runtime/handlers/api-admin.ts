@@ -72,14 +72,18 @@ export async function invalidateCache(event: APIGatewayProxyEvent, runtime: Runt
   const { propagated } = await runtime.cache.generations.bump(scope);
   // Drops this instance's L1 copies at once; other instances stop using them within the generation cache TTL.
   runtime.cache.l1.deleteByPrefix(serverKeyPrefix(runtime.servers.get(scope.server)!));
-  return {
-    statusCode: propagated ? 200 : 202,
-    body: {
-      invalidated: scope,
-      propagated,
-      note: propagated ? undefined : 'L2 did not take the invalidation, so only this instance applied it. Retry once L2 is reachable.',
-    },
-  };
+
+  if (runtime.cache.l2 === undefined) {
+    // Without L2 each instance has its own cache, and this one is invalidated.
+    return { statusCode: 200, body: { invalidated: scope, l2: 'not_configured', propagated: false } };
+  }
+  if (!propagated) {
+    return {
+      statusCode: 202,
+      body: { invalidated: scope, l2: 'unreachable', propagated, note: 'Only this instance applied the invalidation. Retry once L2 is reachable.' },
+    };
+  }
+  return { statusCode: 200, body: { invalidated: scope, l2: 'ok', propagated } };
 }
 
 function parseScope(event: APIGatewayProxyEvent): z.infer<typeof invalidationSchema> {

@@ -69,7 +69,13 @@ export class QueryRunner {
   private async lookUp(item: PlannedQuery, startedAt: number, signal?: AbortSignal): Promise<{ outcome?: QueryOutcome; cache: CacheReport }> {
     const { query, policy } = item;
     if (!policy.cacheable) {
-      return { cache: { status: 'bypass', reason: 'not_cacheable' } };
+      const cache: CacheReport = { status: 'bypass', reason: 'not_cacheable' };
+      if (query.cache === 'only-if-cached') {
+        // Nothing is ever cached for this query, and calling it could have side effects.
+        const error = { code: 'not_cached' as const, message: 'The query is not cacheable, and it set cache "only-if-cached".' };
+        return { cache, outcome: { ...describe(item), cache, durationMs: performance.now() - startedAt, error } };
+      }
+      return { cache };
     }
     if (query.cache === 'bypass') {
       return { cache: { status: 'bypass', reason: 'requested' } };
@@ -129,10 +135,15 @@ export class QueryRunner {
       if (cache.status === 'bypass' || loadKey === undefined) {
         loaded = { value: await loader(), shared: false };
       } else {
-        loaded = await this.dependencies.cache.load(loadKey, loader, this.decideWrite(item), {
-          maxWaitMs: query.timeoutMs,
-          force: query.cache === 'refresh',
-        });
+        const loadOptions = { maxWaitMs: query.timeoutMs, force: query.cache === 'refresh' };
+        loaded = await this.dependencies.cache.load(loadKey, loader, this.decideWrite(item), loadOptions);
+        if (loaded.shared && isPrivateResult(loaded.value) && loadKey !== item.partitionKey) {
+          // Another caller's in-flight call returned a private result: it is theirs alone.
+          loaded =
+            item.partitionKey === undefined
+              ? { value: await loader(), shared: false, writeOutcome: 'not_cacheable' }
+              : await this.dependencies.cache.load(item.partitionKey, loader, this.decideWrite(item), loadOptions);
+        }
       }
     } catch (error) {
       const failure = classifyUpstreamError(error, query.server, query.timeoutMs);
@@ -196,7 +207,7 @@ function reportWrite(cache: CacheReport, item: PlannedQuery, loaded: LoadResult<
   if (loaded.writeOutcome === 'too_large') {
     return { ...cache, status: 'bypass', reason: 'too_large' };
   }
-  if (isPrivateResult(loaded.value) && item.partitionKey === undefined) {
+  if ((isPrivateResult(loaded.value) || item.server.cache.partitionByCaller) && item.partitionKey === undefined) {
     return { ...cache, status: 'bypass', reason: 'private_without_caller' };
   }
   return { ...cache, status: 'bypass', reason: 'server_hint' };
