@@ -20,6 +20,8 @@ import { z } from 'zod';
 export class TestMcpServer {
   /** Calls per tool name since the server started or `resetCounts` was called. */
   readonly calls = new Map<string, number>();
+  /** `Authorization` header of every HTTP request received, in order. */
+  readonly authorizations: (string | undefined)[] = [];
   private readonly sessions = new Map<string, StreamableHTTPServerTransport>();
   private constructor(private readonly http: Server) {}
 
@@ -87,6 +89,7 @@ export class TestMcpServer {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    this.authorizations.push(request.headers.authorization);
     const sessionId = request.headers['mcp-session-id'];
     if (typeof sessionId === 'string') {
       const transport = this.sessions.get(sessionId);

@@ -60,6 +60,12 @@ export const serverConfigSchema = z
     /** Local mode only: a bundled server that `npm start` hosts on a free loopback port. */
     launch: z.enum(LOCAL_LAUNCHERS).optional(),
     description: z.string().optional(),
+    /** ARN of a Secrets Manager secret whose whole value is sent as the auth header; the CDK stack sets it. */
+    authSecretArn: z.string().startsWith('arn:').optional(),
+    /** Local mode: name of an environment variable whose value is sent as the auth header. */
+    authEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'use an environment variable name').optional(),
+    /** Header that carries the credential. */
+    authHeader: z.string().regex(/^[A-Za-z0-9-]+$/, 'use an HTTP header name').default('Authorization'),
     cache: serverCachePolicySchema.prefault({}),
   })
   .strict()

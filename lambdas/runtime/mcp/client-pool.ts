@@ -3,6 +3,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import type { ResolvedServer } from '../config/server-config';
 import type { QueryMethod } from '../request/query-request';
 import { logger } from '../logger';
+import { UpstreamCredentials } from './upstream-auth';
 
 /** Name and version that this client reports to MCP servers in the initialize handshake. */
 export const CLIENT_INFO = { name: 'mcp-accelerator', version: '0.1.0' } as const;
@@ -27,7 +28,10 @@ export class McpClientPool {
   private readonly clients = new Map<string, Promise<Client>>();
   private readonly log = logger.createChild({ persistentKeys: { component: 'mcp-client-pool' } });
 
-  constructor(servers: readonly ResolvedServer[]) {
+  constructor(
+    servers: readonly ResolvedServer[],
+    private readonly credentials: UpstreamCredentials = new UpstreamCredentials(),
+  ) {
     this.servers = new Map(servers.map((server) => [server.name, server]));
   }
 
@@ -75,7 +79,8 @@ export class McpClientPool {
     // 'auto' probes for the 2026-07-28 protocol era and falls back to the 2025 initialize
     // handshake, so one client speaks to servers of either era.
     const client = new Client(CLIENT_INFO, { capabilities: {}, versionNegotiation: { mode: 'auto' } });
-    const transport = new StreamableHTTPClientTransport(new URL(server.url));
+    const headers = await this.credentials.headersFor(server);
+    const transport = new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers } });
     client.onerror = (error) => this.log.warn('MCP transport error', { server: server.name, error });
     client.onclose = () => {
       this.log.info('MCP connection closed', { server: server.name });

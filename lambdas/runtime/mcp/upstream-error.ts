@@ -1,5 +1,7 @@
 import { ProtocolError, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
 
+import { UpstreamAuthError } from './upstream-auth';
+
 /** Stable codes of the ways one query can fail after the request was accepted. */
 export type QueryErrorCode =
   | 'upstream_timeout'
@@ -9,6 +11,7 @@ export type QueryErrorCode =
   | 'tool_error'
   | 'not_cached'
   | 'aborted'
+  | 'upstream_auth_unavailable'
   | 'internal_error';
 
 /** A failed query, as reported in an `error` event. */
@@ -34,6 +37,9 @@ export class QueryError extends Error {
 export function classifyUpstreamError(error: unknown, serverName: string, timeoutMs: number): QueryError {
   if (error instanceof QueryError) {
     return error;
+  }
+  if (error instanceof UpstreamAuthError) {
+    return new QueryError('upstream_auth_unavailable', error.message, { cause: error });
   }
   if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) {
     return new QueryError('upstream_timeout', `Server "${serverName}" did not respond within ${timeoutMs} ms.`, { cause: error });
