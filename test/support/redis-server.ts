@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,13 +15,21 @@ const READY_TIMEOUT_MS = 10_000;
  */
 export class TestRedisServer {
   private child: ChildProcess | undefined;
+  /** Core the server runs on, where it was pinned. */
+  pinnedToCpu: number | undefined;
   private readonly directory = mkdtempSync(join(tmpdir(), 'mcpa-redis-'));
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly cpu?: number,
+  ) {}
 
-  /** Starts a server on a free loopback port. */
-  static async start(): Promise<TestRedisServer> {
-    const server = new TestRedisServer(await findFreePort());
+  /**
+   * Starts a server on a free loopback port.
+   * @param options.cpu core to pin the server to with `taskset`, for benchmarks; ignored where taskset is missing
+   */
+  static async start(options: { cpu?: number } = {}): Promise<TestRedisServer> {
+    const server = new TestRedisServer(await findFreePort(), options.cpu);
     await server.restart();
     return server;
   }
@@ -35,11 +43,12 @@ export class TestRedisServer {
     if (this.child !== undefined) {
       throw new Error(`redis-server on port ${this.port} is already running`);
     }
-    const child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.directory],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.directory];
+    const pinned = this.cpu !== undefined && existsSync('/usr/bin/taskset');
+    const child = pinned
+      ? spawn('/usr/bin/taskset', ['-c', String(this.cpu), 'redis-server', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.pinnedToCpu = pinned ? this.cpu : undefined;
     this.child = child;
     await waitForReady(child, this.port);
   }

@@ -1,10 +1,12 @@
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 
 /**
- * Size above which stored values are compressed, in bytes of JSON. A cache.t4g.micro node has
- * a baseline network bandwidth of tens of Mbit/s and 0.5 GiB of memory, so even a few KB saved pays.
+ * Size above which stored values are compressed, in bytes of JSON. Below it, brotli's fixed
+ * cost (about 7 µs to decode a 2 KB value, `npm run bench` and `node bench/codec-choice.js`)
+ * outweighs the transfer it saves at ElastiCache's burst bandwidth; above it, smaller values
+ * save network time on small nodes and memory on every node.
  */
-export const DEFAULT_COMPRESSION_THRESHOLD_BYTES = 1024;
+export const DEFAULT_COMPRESSION_THRESHOLD_BYTES = 4096;
 
 /**
  * Brotli quality for stored values. `node bench/codec-choice.js` compares gzip and brotli on

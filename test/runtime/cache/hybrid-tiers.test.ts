@@ -38,7 +38,7 @@ const roundTripCases: [string, unknown][] = [
   ['a full MCP tool result', mcpResult],
   ['unicode text', { content: [{ type: 'text', text: 'ñ ß 中文 🙂 \u0000 \u2028 "quoted" \\ back' }] }],
   ['nested arrays', { content: [], structuredContent: { rows: [[[1]], [[2, [3]]], [[]]] } }],
-  ['a text over 1 KiB', { content: [{ type: 'text', text: largeText }] }],
+  ['a text over 4 KiB', { content: [{ type: 'text', text: largeText }] }],
   ['isError false', { content: [{ type: 'text', text: 'ok' }], isError: false }],
   ['a top-level array', [1, 'two', { three: [3] }]],
   ['a bare string', 'just text'],
@@ -157,7 +157,7 @@ describe('HybridCache tiers', () => {
   });
 
   it.each([
-    ['compresses', 'a text over 1 KiB', largeText, FORMAT_BROTLI_JSON],
+    ['compresses', 'a text over 4 KiB', largeText, FORMAT_BROTLI_JSON],
     ['keeps plain', 'a short text', 'short', FORMAT_JSON],
   ])('%s %s in L2', async (_verb, _label, text, format) => {
     const cache = createInstance();

@@ -1,6 +1,7 @@
 // A separate process that loads one key through its own HybridCache on a shared Redis, as one
 // Lambda instance in a stampede would. It waits for "go" on stdin so that every worker starts
-// at once, then prints one JSON line: { shared, text }.
+// at once, makes CONCURRENCY concurrent loads (default 1), then prints one JSON line:
+// { shared, text } of the first load, and { sharedCount } over all of them.
 import { createInterface } from 'node:readline';
 
 import { HybridCache } from '../../../lambdas/runtime/cache/hybrid-cache';
@@ -11,7 +12,8 @@ import { McpClientPool } from '../../../lambdas/runtime/mcp/client-pool';
 import { resolveServer } from '../../../lambdas/runtime/config/server-config';
 
 async function main(): Promise<void> {
-  const [redisPort, upstreamUrl, key] = process.argv.slice(2);
+  const [redisPort, upstreamUrl, key, concurrencyText] = process.argv.slice(2);
+  const concurrency = Number(concurrencyText ?? '1');
   const l2 = new L2Cache(createRedisClient({ mode: 'standalone', host: '127.0.0.1', port: Number(redisPort), tls: false }), new L2Guard({ budgetMs: 500 }));
   const cache = new HybridCache({ l2 });
   const clients = new McpClientPool([resolveServer('test', { url: upstreamUrl })]);
@@ -23,10 +25,13 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => createInterface({ input: process.stdin }).once('line', () => resolve()));
 
   const loader = () => clients.call('test', 'tools/call', { name: 'lookup', arguments: { key, delayMs: 300 } }, { timeoutMs: 5000 });
-  const result = await cache.load(key, loader, () => ({ key, options: { ttlMs: 60_000, graceMs: 0 } }), { maxWaitMs: 5000 });
+  const decide = () => ({ key, options: { ttlMs: 60_000, graceMs: 0 } });
+  const results = await Promise.all(Array.from({ length: concurrency }, () => cache.load(key, loader, decide, { maxWaitMs: 5000 })));
   await cache.close();
   await clients.close();
-  process.stdout.write(`${JSON.stringify({ shared: result.shared, text: JSON.stringify(result.value) })}\n`);
+  const [first] = results;
+  const sharedCount = results.filter((result) => result.shared).length;
+  process.stdout.write(`${JSON.stringify({ shared: first.shared, text: JSON.stringify(first.value), sharedCount })}\n`);
 }
 
 main().catch((error: unknown) => {
