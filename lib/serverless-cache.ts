@@ -121,7 +121,6 @@ export class ServerlessCache extends Construct implements L2Cache {
         ecpuPerSecond: { maximum: maxEcpuPerSecond },
       },
     });
-    this.serverlessCache.addDependency(users.userGroup);
     this.endpointAddress = this.serverlessCache.attrEndpointAddress;
   }
 
