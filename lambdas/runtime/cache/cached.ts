@@ -6,7 +6,7 @@ import { applyJitter } from './cache-policy';
 import type { HybridCache } from './hybrid-cache';
 import { assertJsonExact } from './value-codec';
 
-/** Longest wait for another instance's load of the same key, in ms, unless the options set one. */
+/** Maximum wait for another instance's load of the same key, in ms, unless the options set one. */
 export const DEFAULT_CACHED_MAX_WAIT_MS = 10_000;
 
 /** A cache, or a function that resolves one when the first call needs it. */
@@ -37,11 +37,11 @@ export interface CachedOptions<A extends unknown[]> {
 }
 
 /**
- * Wraps an async function with the hybrid cache: a fresh result is returned from L1 or L2,
- * a stale one within the grace period is returned while one refresh runs, and concurrent
- * misses for one key share one call, across instances too. The function's result must be
- * JSON data: anything that JSON would change (a Date, a Map, undefined, NaN) makes the call
- * reject with `UnserializableValueError` instead of being stored lossily.
+ * Wraps an async function with the hybrid cache. A fresh result is returned from L1 or L2, a
+ * stale one within the grace period is returned while one refresh runs, and concurrent misses
+ * for one key share one call, across instances too. The result must be JSON data: anything
+ * that JSON would change (a Date, a Map, undefined, NaN) makes the call reject with
+ * `UnserializableValueError` instead of being stored lossily.
  *
  * Called with options only, it returns a method decorator instead, for both TypeScript
  * decorator styles (standard and `experimentalDecorators`). Every instance shares the cache

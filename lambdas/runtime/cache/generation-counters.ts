@@ -7,7 +7,7 @@ import { SingleFlight } from './single-flight';
  */
 export const GENERATION_CACHE_TTL_MS = 1_000;
 
-/** What an invalidation applies to: a whole server, one method of it, or one tool. */
+/** Scope of an invalidation: a whole server, one method of it, or one tool. */
 export interface InvalidationScope {
   readonly server: string;
   readonly method?: string;
@@ -62,8 +62,8 @@ export class GenerationCounters {
 
   /**
    * Increments the counter of a scope. Resolves `propagated: true` when L2 took the increment,
-   * so every instance sees it within the cache TTL. Otherwise only this process sees it, and
-   * the caller should retry once L2 is back.
+   * so every instance applies it within the cache TTL. Otherwise only this process applies it,
+   * and the caller should retry once L2 is back.
    */
   async bump(scope: InvalidationScope): Promise<{ readonly propagated: boolean }> {
     const key = counterKeys(scope).at(-1)!;
@@ -72,7 +72,7 @@ export class GenerationCounters {
       this.localCounters.set(key, (this.localCounters.get(key) ?? 0) + 1);
     }
 
-    // This process sees its own invalidation at once, whatever the cache TTL.
+    // This process applies its own invalidation at once, whatever the cache TTL.
     const serverKey = counterKeys({ server: scope.server })[0];
     for (const cacheKey of [...this.cached.keys()]) {
       if (cacheKey.split('|')[0] === serverKey) {

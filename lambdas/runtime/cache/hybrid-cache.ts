@@ -42,7 +42,7 @@ export interface LoadResult<T> {
   readonly value: T;
   /** True when another caller's load produced the value, in this process or another. */
   readonly shared: boolean;
-  /** What became of this caller's write; absent when the value was shared. */
+  /** Outcome of this caller's write; absent when the value was shared. */
   readonly writeOutcome?: CacheWriteOutcome;
 }
 
@@ -54,9 +54,9 @@ export type WriteDecision<T> = (value: T) => { readonly key: string; readonly op
 
 /** Options of one load. */
 export interface LoadOptions {
-  /** Longest wait for another instance's load, in ms: the query's own timeout. */
+  /** Maximum wait for another instance's load, in ms: the query's own timeout. */
   readonly maxWaitMs: number;
-  /** Loads even if another instance stored a fresh value meanwhile, as `cache: "refresh"` asks. */
+  /** Loads even if another instance stored a fresh value meanwhile, as `cache: "refresh"` requests. */
   readonly force?: boolean;
 }
 
@@ -154,7 +154,7 @@ export class HybridCache {
    * Loads a missing value once: concurrent callers in this process share one load, and with
    * L2 a lock makes other instances wait for this one's value. After taking the lock, L1 then
    * L2 are read again, since another instance may have stored the value meanwhile, unless
-   * `force` asks for a fresh load. The value is returned as soon as it is loaded; its write
+   * `force` requests a fresh load. The value is returned as soon as it is loaded; its write
    * and the lock release run on, tracked.
    */
   load<T>(key: string, loader: () => Promise<T>, decide: WriteDecision<T>, options: LoadOptions): Promise<LoadResult<T>> {
@@ -222,7 +222,7 @@ export class HybridCache {
   }
 
   /**
-   * Loads a value and starts its write. L1 is written before this returns; the L2 write and
+   * Loads a value and starts its write. L1 is written before this returns. The L2 write and
    * then `afterWrite` (the lock release) run on, tracked, so waiting instances find the value
    * as soon as the lock is gone. `afterWrite` also runs when the load fails.
    */

@@ -2,9 +2,9 @@ import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 
 /**
  * Size above which stored values are compressed, in bytes of JSON. Below it, brotli's fixed
- * cost (about 7 µs to decode a 2 KB value, `npm run bench` and `node bench/codec-choice.js`)
- * outweighs the transfer it saves at ElastiCache's burst bandwidth; above it, smaller values
- * save network time on small nodes and memory on every node.
+ * cost outweighs the transfer it saves at ElastiCache's burst bandwidth: decoding a 2 KB value
+ * took about 7 µs (`node bench/codec-choice.js`). Above it, smaller values save network time on
+ * small nodes and memory on every node.
  */
 export const DEFAULT_COMPRESSION_THRESHOLD_BYTES = 4096;
 

@@ -27,8 +27,8 @@ export function listServers(runtime: RuntimeContext): JsonResponse {
 }
 
 /**
- * `GET /health`: whether L2 answers and the state of its circuit breaker, and whether each
- * upstream answers an MCP ping, with latencies. The status is 503 when any part is down, so
+ * `GET /health`: whether L2 responds and the state of its circuit breaker, and whether each
+ * upstream responds to an MCP ping, with latencies. The status is 503 when any part is down, so
  * a load balancer or a synthetic check can act on it.
  */
 export async function checkHealth(runtime: RuntimeContext): Promise<JsonResponse> {

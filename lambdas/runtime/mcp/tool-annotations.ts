@@ -38,7 +38,7 @@ export class ToolAnnotationsIndex {
       this.indexes.set(server, { readOnly: value, readAtMs: Date.now() });
       return value.has(tool);
     } catch (error) {
-      // Unknown means not cacheable: the safe answer for a tool that may have side effects.
+      // Unknown means not cacheable: the safe choice for a tool that may have side effects.
       this.log.warn('Tool list could not be read', { server, error });
       return false;
     }

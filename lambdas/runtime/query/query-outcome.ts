@@ -3,9 +3,9 @@ import type { QueryErrorCode } from '../mcp/upstream-error';
 import type { QueryMethod } from '../request/query-request';
 
 /**
- * Cache status of one query: `hit` served fresh from a tier, `stale` served past its TTL
- * within its grace period while one refresh runs, `miss` fetched (and stored where allowed),
- * `bypass` fetched without a lookup (the caller asked so, or the tool is not cacheable).
+ * Cache status of one query. `hit`: served fresh from a tier. `stale`: served past its TTL,
+ * within its grace period, while one refresh runs. `miss`: fetched, and stored where allowed.
+ * `bypass`: fetched without a lookup, because the caller requested it or the tool is not cacheable.
  */
 export type CacheStatus = 'hit' | 'stale' | 'miss' | 'bypass';
 

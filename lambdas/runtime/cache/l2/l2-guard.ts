@@ -6,7 +6,7 @@ export const DEFAULT_L2_COMMAND_BUDGET_MS = 50;
 /** Operations that go through the guard, named in reports and metrics. */
 export type L2Operation = 'get' | 'set' | 'lock' | 'unlock' | 'generation' | 'invalidate' | 'ping';
 
-/** What the guard did with one L2 call. */
+/** Outcome of one guarded L2 call. */
 export type L2CallOutcome = 'ok' | 'timeout' | 'error' | 'skipped';
 
 /** Report of one guarded L2 call, turned into metrics and logs by the caller. */
@@ -37,8 +37,9 @@ class L2BudgetExceededError extends Error {
 
 /**
  * The one path of every call to the cache cluster. It skips the call while the breaker is
- * open, bounds it by its budget, feeds the breaker, reports what happened and returns the
- * fallback on any failure, so a slow or dead cache never fails or stalls a query.
+ * open, bounds it by its budget, feeds the breaker, reports the outcome and returns the
+ * fallback on any failure. A slow or dead cache thus costs a query at most one budget, and
+ * nothing once the breaker is open (test/runtime/cache/l2-chaos.test.ts).
  */
 export class L2Guard {
   readonly breaker: CircuitBreaker;

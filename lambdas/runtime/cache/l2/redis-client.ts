@@ -5,14 +5,14 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 1_000;
 
 /**
  * Time after which ioredis itself fails a command, in ms. It is longer than the guard's
- * budget: the guard answers the caller first, and this cleans the command up after.
+ * budget, so the guard returns to the caller first and this cleans the command up after.
  */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 500;
 
-/** Longest wait between two reconnection attempts, in ms. */
+/** Maximum wait between two reconnection attempts, in ms. */
 export const MAX_RECONNECT_DELAY_MS = 2_000;
 
-/** How the runtime reaches the L2 cache. */
+/** Connection settings of the L2 cache. */
 export interface L2ConnectionOptions {
   /** `standalone` for a replication group or a local Redis, `cluster` for ElastiCache Serverless. */
   readonly mode: 'standalone' | 'cluster';
