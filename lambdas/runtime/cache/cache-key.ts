@@ -24,10 +24,12 @@ function sha256Hex(text: string): string {
 
 /**
  * Derives a short fingerprint of the parts of a server's config that change its results.
- * A new URL or cache policy thus gives new keys, and stale entries age out on their own.
+ * A new URL or cache policy thus gives new keys, and stale entries age out on their own. A
+ * bundled server is identified by its launcher, because its loopback port changes every run.
  */
 export function serverFingerprint(server: ResolvedServer): string {
-  return sha256Hex(canonicalJson({ url: server.url, cache: server.cache })).slice(0, 12);
+  const identity = server.launch === undefined ? { url: server.url } : { launch: server.launch };
+  return sha256Hex(canonicalJson({ ...identity, cache: server.cache })).slice(0, 12);
 }
 
 /** Identifies a caller in keys by a hash, so an IAM ARN never appears in the cache cluster. */

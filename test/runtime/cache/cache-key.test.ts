@@ -50,3 +50,12 @@ describe('cache keys', () => {
     expect(partitioned).not.toContain('arn:aws');
   });
 });
+
+describe('bundled server fingerprints', () => {
+  it('ignores the loopback URL of a launched server', () => {
+    const first = resolveServer('everything', { url: 'http://127.0.0.1:40001/mcp', launch: 'server-everything' });
+    const second = resolveServer('everything', { url: 'http://127.0.0.1:40002/mcp', launch: 'server-everything' });
+
+    expect(serverFingerprint(first)).toBe(serverFingerprint(second));
+  });
+});
