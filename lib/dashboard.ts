@@ -130,8 +130,12 @@ export class AcceleratorDashboard extends Construct {
         width: 6,
       }),
       new GraphWidget({
-        title: 'Cache hits by tier, and misses',
-        left: [this.metrics.search(METRICS.cacheHit, 'Sum', 'Hits'), misses.with({ label: 'Misses' })],
+        title: 'Cache hits, stale hits by tier, and misses',
+        left: [
+          this.metrics.search(METRICS.cacheHit, 'Sum', 'Hits'),
+          this.metrics.search(METRICS.cacheStaleHit, 'Sum', 'Stale hits'),
+          misses.with({ label: 'Misses' }),
+        ],
         width: 6,
       }),
       new GraphWidget({
@@ -140,8 +144,8 @@ export class AcceleratorDashboard extends Construct {
         width: 6,
       }),
       new GraphWidget({
-        title: 'L2 fallback (L1 only)',
-        left: [this.metrics.metric(METRICS.l2Fallback, 'Sum')],
+        title: 'Cache errors by tier, and L2 fallback (L1 only)',
+        left: [this.metrics.metric(METRICS.l2Fallback, 'Sum'), this.metrics.search(METRICS.cacheError, 'Sum', 'Errors')],
         width: 6,
       }),
     ];

@@ -47,6 +47,13 @@ function metric(
 export const METRICS = {
   cacheHit: metric('CacheHit', 'Count', [DIMENSION.tier], 'Queries answered from a cache tier (l1 or l2).'),
   cacheMiss: metric('CacheMiss', 'Count', [], 'Cacheable queries that no tier could answer.'),
+  cacheStaleHit: metric(
+    'CacheStaleHit',
+    'Count',
+    [DIMENSION.tier],
+    'Queries answered past their TTL, within the grace period, while one refresh runs; also counted in CacheHit.',
+  ),
+  cacheError: metric('CacheError', 'Count', [DIMENSION.tier], 'Cache operations on a tier that failed or ran past their budget.'),
   cacheLatency: metric('CacheLatency', 'Milliseconds', [DIMENSION.tier], 'Time of one cache lookup.'),
   upstreamLatency: metric('UpstreamLatency', 'Milliseconds', [DIMENSION.server], 'Time of one MCP call.'),
   upstreamError: metric('UpstreamError', 'Count', [DIMENSION.server], 'MCP calls that failed, timeouts excluded.'),
