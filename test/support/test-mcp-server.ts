@@ -87,6 +87,8 @@ export class TestMcpServer {
   initializeCount = 0;
   /** Requests rejected because their `Mcp-Session-Id` was unknown. */
   unknownSessionCount = 0;
+  /** Tool calls that the client cancelled (or that the server's stop ended) before they answered. */
+  cancelledCount = 0;
   /** When true, every request that carries a session id is rejected as unknown, so no session survives. */
   rejectAllSessions = false;
   private readonly sessions = new Map<string, StreamableHTTPServerTransport>();
@@ -123,6 +125,7 @@ export class TestMcpServer {
     this.calls.clear();
     this.initializeCount = 0;
     this.unknownSessionCount = 0;
+    this.cancelledCount = 0;
   }
 
   /** Forgets every session, as a server that restarted would: the next request of each gets the unknown-session status. */
@@ -185,11 +188,15 @@ export class TestMcpServer {
     const delayMs = args.delayMs ?? 0;
     const progressCount = extra.progressToken === undefined ? 0 : (args.progressCount ?? 0);
     const step = delayMs / (progressCount + 1);
-    for (let sent = 0; sent < progressCount; sent += 1) {
+    for (let sent = 0; sent < progressCount && !extra.signal.aborted; sent += 1) {
       await this.sleep(step, extra.signal);
       await extra.sendProgress(sent + 1, progressCount);
     }
     await this.sleep(delayMs - step * progressCount, extra.signal);
+    if (extra.signal.aborted) {
+      this.cancelledCount += 1;
+      throw new McpError(ErrorCode.RequestTimeout, 'the call was cancelled');
+    }
 
     const text = `work of ${args.key ?? 'k'}`;
     switch (args.outcome ?? 'ok') {
@@ -203,6 +210,7 @@ export class TestMcpServer {
           extra.signal.addEventListener('abort', () => resolve(), { once: true });
           this.stopping.signal.addEventListener('abort', () => resolve(), { once: true });
         });
+        this.cancelledCount += 1;
         throw new McpError(ErrorCode.RequestTimeout, 'the hanging call was cancelled');
       default:
         return { content: [{ type: 'text', text: args.sizeBytes === undefined ? text : text.padEnd(args.sizeBytes, 'x') }] };
@@ -215,6 +223,9 @@ export class TestMcpServer {
       return Promise.resolve();
     }
     const ended = AbortSignal.any([signal, this.stopping.signal]);
+    if (ended.aborted) {
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
       ended.addEventListener('abort', () => {

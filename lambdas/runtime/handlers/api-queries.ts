@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 
+import { deadlineFromContext } from '../executor/request-deadline';
 import { logger } from '../logger';
 import { publishRequestMetrics } from '../metrics/request-metrics';
 import type { QueryOutcome } from '../query/query-outcome';
@@ -31,7 +32,12 @@ export async function answerQueries(
     assertPost(event.httpMethod);
     const request = parseQueryRequest(decodeBody(event.body, event.isBase64Encoded), runtime.serverNames);
 
-    outcomes = await runtime.runner.run(request, { onOutcome: () => undefined, caller: event.requestContext?.identity?.userArn ?? undefined });
+    // API Gateway shows no disconnect to the function, so only the deadline ends pending queries here.
+    outcomes = await runtime.runner.run(request, {
+      onOutcome: () => undefined,
+      caller: event.requestContext?.identity?.userArn ?? undefined,
+      deadlineAt: deadlineFromContext(context),
+    });
     const summary = summarize(outcomes, performance.now() - startedAt);
     return {
       statusCode: 200,

@@ -48,7 +48,7 @@ export class ToolAnnotationsIndex {
     const readOnly = new Set<string>();
     let cursor: string | undefined;
     for (let page = 0; page < MAX_TOOL_LIST_PAGES; page += 1) {
-      const result = (await this.clients.call(server, 'tools/list', cursor === undefined ? {} : { cursor }, { timeoutMs: TOOL_LIST_TIMEOUT_MS })) as ToolListPage;
+      const result = (await this.clients.call(server, 'tools/list', cursor === undefined ? {} : { cursor }, { timeoutMs: TOOL_LIST_TIMEOUT_MS, readOnly: true })) as ToolListPage;
       for (const tool of result.tools ?? []) {
         if (typeof tool.name === 'string' && tool.annotations?.readOnlyHint === true) {
           readOnly.add(tool.name);

@@ -1,4 +1,4 @@
-import { ProtocolError, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
+import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 
 import { UpstreamAuthError } from './upstream-auth';
 
@@ -7,6 +7,8 @@ export type QueryErrorCode =
   | 'upstream_timeout'
   | 'upstream_unreachable'
   | 'upstream_error'
+  | 'session_expired'
+  | 'deadline_exceeded'
   | 'protocol_error'
   | 'tool_error'
   | 'not_cached'
@@ -53,12 +55,33 @@ export function classifyUpstreamError(error: unknown, serverName: string, timeou
       data: { jsonRpcCode: error.code },
     });
   }
+  if (isUnknownSessionError(error)) {
+    return new QueryError('session_expired', `Server "${serverName}" no longer knows the session: ${error.message}`, { cause: error });
+  }
   const networkCause = findNetworkCause(error);
   if (networkCause !== undefined) {
     return new QueryError('upstream_unreachable', `Server "${serverName}" could not be reached: ${networkCause}`, { cause: error });
   }
   const message = error instanceof Error ? error.message : String(error);
   return new QueryError('upstream_error', `The call to server "${serverName}" failed: ${message}`, { cause: error });
+}
+
+/** Tells whether an error is a network failure (refused, reset or dropped connection) that a fresh connection may not repeat. */
+export function isNetworkFailure(error: unknown): boolean {
+  return !(error instanceof QueryError) && findNetworkCause(error) !== undefined;
+}
+
+/**
+ * Tells whether an error is a server's answer that it no longer knows the session: HTTP 404,
+ * as the MCP specification says, or HTTP 400 with a message about the session, as
+ * server-everything (2026.8) answers. Only meaningful for a request that carried a session id.
+ */
+export function isUnknownSessionError(error: unknown): error is SdkHttpError {
+  if (!(error instanceof SdkHttpError)) {
+    return false;
+  }
+  const text = (error.data as { text?: unknown }).text;
+  return error.status === 404 || (error.status === 400 && typeof text === 'string' && /session/i.test(text));
 }
 
 /** Socket error codes that mean the server could not be reached or dropped the connection. */

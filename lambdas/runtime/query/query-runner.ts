@@ -1,10 +1,14 @@
 import { isPrivateResult, writeOptionsFor } from '../cache/cache-policy';
 import type { CacheLookup, HybridCache, LoadResult, WriteDecision } from '../cache/hybrid-cache';
+import { raceAbort } from '../executor/abort';
 import { ParallelExecutor } from '../executor/parallel-executor';
+import { RequestDeadline } from '../executor/request-deadline';
+import { withRetries } from '../executor/retry-policy';
+import { UpstreamLimits } from '../executor/upstream-limits';
 import { logger } from '../logger';
 import type { McpClientPool } from '../mcp/client-pool';
-import { classifyUpstreamError, QueryError } from '../mcp/upstream-error';
-import type { QueryRequest } from '../request/query-request';
+import { classifyUpstreamError, isNetworkFailure, QueryError } from '../mcp/upstream-error';
+import type { Query, QueryRequest } from '../request/query-request';
 import type { CacheReport, QueryOutcome } from './query-outcome';
 import type { PlannedQuery, QueryPlanner } from './query-planner';
 
@@ -13,14 +17,25 @@ export interface QueryRunnerDependencies {
   readonly planner: QueryPlanner;
   readonly cache: HybridCache;
   readonly clients: McpClientPool;
+  /** Concurrency limits shared by every request of the execution environment. @default - new limits of their defaults */
+  readonly limits?: UpstreamLimits;
 }
 
 /** Options of one run. */
 export interface RunOptions {
   /** Called once per query, in completion order, as soon as its outcome is known. */
   readonly onOutcome: (outcome: QueryOutcome) => void;
-  /** Aborts pending upstream calls, for example when the client disconnects. */
+  /**
+   * Ends every pending query, for example when the client disconnects: each ends as an error
+   * whose code comes from the signal's reason (a QueryError), or `aborted`.
+   */
   readonly signal?: AbortSignal;
+  /**
+   * Time by which every query must have ended, in `performance.now()` ms; queries still
+   * pending then end as `deadline_exceeded` errors and the run resolves.
+   * @default - no deadline: each query ends by its own timeout
+   */
+  readonly deadlineAt?: number;
   /** Identity of the caller (an IAM ARN), which keeps private results to their caller. */
   readonly caller?: string;
 }
@@ -29,29 +44,64 @@ export interface RunOptions {
  * Runs the queries of one request: cache lookups first, every hit reported before any
  * upstream call is awaited, then misses through the parallel executor, each outcome
  * reported the moment it is known. Identical cacheable misses, in this request, in concurrent
- * ones or on other instances, share one upstream call. Writes to the cache do not delay the
+ * ones or on other instances, share one upstream call. Read-only misses that fail on the
+ * network are retried with backoff within the deadline. Writes to the cache do not delay the
  * outcomes: `HybridCache.settle` waits for them.
  */
 export class QueryRunner {
   private readonly log = logger.createChild({ persistentKeys: { component: 'query-runner' } });
+  private readonly limits: UpstreamLimits;
 
-  constructor(private readonly dependencies: QueryRunnerDependencies) {}
+  constructor(private readonly dependencies: QueryRunnerDependencies) {
+    this.limits = dependencies.limits ?? new UpstreamLimits();
+  }
 
-  /** Runs every query of `request` and resolves their outcomes in input order. */
+  /**
+   * Runs every query of `request` and resolves their outcomes in input order, one per query,
+   * by the deadline at the latest.
+   */
   async run(request: QueryRequest, options: RunOptions): Promise<QueryOutcome[]> {
     const startedAt = performance.now();
     const outcomes: QueryOutcome[] = new Array(request.queries.length);
+    let open = true;
     const report = (outcome: QueryOutcome): void => {
+      // After the deadline, late outcomes are dropped: each query has one outcome, already reported.
+      if (!open || outcomes[outcome.index] !== undefined) {
+        return;
+      }
       outcomes[outcome.index] = outcome;
       options.onOutcome(outcome);
     };
 
+    const deadline = new RequestDeadline(options.deadlineAt, options.signal);
+    const work = this.runQueries(request, options, deadline, startedAt, report);
+    try {
+      await raceAbort(work, deadline.signal);
+    } catch (error) {
+      if (!deadline.signal.aborted) {
+        throw error;
+      }
+      work.catch((late: unknown) => this.log.warn('Query work failed after the request ended', { error: late }));
+    } finally {
+      deadline.dispose();
+    }
+
+    if (deadline.signal.aborted) {
+      for (const query of request.queries) {
+        report(endedOutcome(query, deadline.signal.reason, performance.now() - startedAt));
+      }
+    }
+    open = false;
+    return outcomes;
+  }
+
+  private async runQueries(request: QueryRequest, options: RunOptions, deadline: RequestDeadline, startedAt: number, report: (outcome: QueryOutcome) => void): Promise<void> {
     const planned = await Promise.all(request.queries.map((query) => this.dependencies.planner.plan(query, options.caller)));
 
     const misses: { item: PlannedQuery; cache: CacheReport }[] = [];
     await Promise.all(
       planned.map(async (item) => {
-        const lookup = await this.lookUp(item, startedAt, options.signal);
+        const lookup = await this.lookUp(item, startedAt, deadline.signal);
         if (lookup.outcome !== undefined) {
           report(lookup.outcome);
         } else {
@@ -60,9 +110,8 @@ export class QueryRunner {
       }),
     );
 
-    const executor = new ParallelExecutor(request.concurrency);
-    await Promise.all(misses.map(async ({ item, cache }) => report(await this.fetch(item, cache, executor, startedAt, options.signal))));
-    return outcomes;
+    const executor = new ParallelExecutor({ concurrency: request.concurrency, limits: this.limits, signal: deadline.signal });
+    await Promise.all(misses.map(async ({ item, cache }) => report(await this.fetch(item, cache, executor, startedAt, deadline))));
   }
 
   /** Looks a query up, serves a stale value while one refresh runs, or explains why no lookup was made. */
@@ -123,10 +172,20 @@ export class QueryRunner {
   }
 
   /** Calls the upstream for a miss, has its result stored where the policy allows, and reports the outcome. */
-  private async fetch(item: PlannedQuery, cache: CacheReport, executor: ParallelExecutor, startedAt: number, signal?: AbortSignal): Promise<QueryOutcome> {
+  private async fetch(item: PlannedQuery, cache: CacheReport, executor: ParallelExecutor, startedAt: number, deadline: RequestDeadline): Promise<QueryOutcome> {
     const { query } = item;
     const callStartedAt = performance.now();
-    const loader = (): Promise<unknown> => executor.run(() => this.callUpstream(item, signal));
+    // Read-only: list methods, resources/read, prompts/get and tools the cache policy may cache.
+    const readOnly = item.policy.cacheable;
+    const loader = (): Promise<unknown> =>
+      withRetries(() => executor.run(query.server, () => this.callUpstream(item, deadline.signal)), {
+        retryable: readOnly,
+        isTransient: isNetworkFailure,
+        deadlineAt: deadline.deadlineAt,
+        signal: deadline.signal,
+        onRetry: (attempt, backoffMs, error) =>
+          this.log.info('Retrying a read-only query after a network error', { queryId: query.id, server: query.server, method: query.method, attempt, backoffMs, error }),
+      });
     const loadKey = item.sharedKey ?? item.partitionKey;
 
     let loaded: LoadResult<unknown>;
@@ -184,7 +243,11 @@ export class QueryRunner {
 
   private async callUpstream(item: PlannedQuery, signal?: AbortSignal): Promise<unknown> {
     const { query } = item;
-    const result = await this.dependencies.clients.call(query.server, query.method, query.params, { timeoutMs: query.timeoutMs, signal });
+    const result = await this.dependencies.clients.call(query.server, query.method, query.params, {
+      timeoutMs: query.timeoutMs,
+      signal,
+      readOnly: item.policy.cacheable,
+    });
     if (query.method === 'tools/call' && isToolError(result)) {
       throw new QueryError('tool_error', `Tool "${String(query.params.name)}" on server "${query.server}" failed: ${toolErrorText(result)}`, {
         data: { result },
@@ -192,6 +255,20 @@ export class QueryRunner {
     }
     return result;
   }
+}
+
+/** Builds the outcome of a query that the deadline or a disconnect ended before it finished. */
+function endedOutcome(query: Query, reason: unknown, durationMs: number): QueryOutcome {
+  const failure = reason instanceof QueryError ? reason : new QueryError('aborted', `The query was aborted before it finished: ${String(reason)}`, { cause: reason });
+  return {
+    id: query.id,
+    index: query.index,
+    server: query.server,
+    method: query.method,
+    cache: { status: 'miss' },
+    durationMs,
+    error: { code: failure.code, message: failure.message },
+  };
 }
 
 function describe(item: PlannedQuery): Pick<QueryOutcome, 'id' | 'index' | 'server' | 'method'> {
