@@ -13,6 +13,8 @@ export const RUNTIME_ENV = {
   cachePort: 'MCP_ACCELERATOR_CACHE_PORT',
   /** `provisioned` (replication group) or `serverless` (cluster protocol). */
   cacheMode: 'MCP_ACCELERATOR_CACHE_MODE',
+  /** Replication group id (provisioned) or serverless cache name of the L2 cluster, which `GET /metrics` describes. */
+  cacheId: 'MCP_ACCELERATOR_CACHE_ID',
   /** ARN of the Secrets Manager secret with the cache user's credentials. */
   cacheSecretArn: 'MCP_ACCELERATOR_CACHE_SECRET_ARN',
   /** Maximum size of the in-memory L1 cache, in bytes. */

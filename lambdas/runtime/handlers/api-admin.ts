@@ -2,6 +2,9 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { z } from 'zod';
 
 import { serverKeyPrefix } from '../cache/cache-key';
+import { logger } from '../logger';
+import { cloudWatchSource } from '../metrics/cloudwatch-source';
+import { metricsSourceOverride } from '../metrics/metrics-report';
 import { QUERY_METHODS } from '../request/query-request';
 import { RequestError } from '../request/request-error';
 import type { RuntimeContext } from '../runtime-context';
@@ -48,6 +51,30 @@ export async function checkHealth(runtime: RuntimeContext): Promise<JsonResponse
 
   const healthy = cache.l2 !== 'unreachable' && upstreams.every((upstream) => upstream.status === 'ok');
   return { statusCode: healthy ? 200 : 503, body: { status: healthy ? 'ok' : 'degraded', cache, upstreams } };
+}
+
+const log = logger.createChild({ persistentKeys: { component: 'api-admin' } });
+
+/**
+ * `GET /metrics`: the last hour's figures of every catalogue metric with the hit rate, and the
+ * cache cluster's status. In AWS they come from CloudWatch and ElastiCache, and in local mode
+ * from the local host's own process, in the same shape.
+ * @throws RequestError 502 when CloudWatch cannot be read
+ */
+export async function readMetrics(runtime: RuntimeContext): Promise<JsonResponse> {
+  const source = metricsSourceOverride() ?? cloudWatchSource;
+  try {
+    return { statusCode: 200, body: await source.read(runtime.serverNames) };
+  } catch (error) {
+    log.error('Reading metrics failed', { error });
+    throw new RequestError(
+      'metrics_unavailable',
+      `Reading the metrics from CloudWatch failed: ${error instanceof Error ? error.message : String(error)}.`,
+      'Check that the function may call cloudwatch:GetMetricData, then retry.',
+      undefined,
+      502,
+    );
+  }
 }
 
 const invalidationSchema = z

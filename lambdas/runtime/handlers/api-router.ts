@@ -3,7 +3,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { logger } from '../logger';
 import { RequestError } from '../request/request-error';
 import { getRuntimeContext, type RuntimeContext } from '../runtime-context';
-import { checkHealth, invalidateCache, listServers, type JsonResponse } from './api-admin';
+import { checkHealth, invalidateCache, listServers, readMetrics, type JsonResponse } from './api-admin';
 import { answerQueries } from './api-queries';
 import { internalErrorBody } from './http-body';
 
@@ -18,15 +18,7 @@ const ADMIN_ROUTES: Record<string, AdminRoute> = {
   'GET /servers': (_event, runtime) => listServers(runtime),
   'GET /health': (_event, runtime) => checkHealth(runtime),
   'DELETE /cache': (event, runtime) => invalidateCache(event, runtime),
-  'GET /metrics': () => {
-    throw new RequestError(
-      'not_implemented',
-      'GET /metrics is not implemented in this version.',
-      'Read the figures on the CloudWatch dashboard that the stack creates.',
-      undefined,
-      501,
-    );
-  },
+  'GET /metrics': (_event, runtime) => readMetrics(runtime),
 };
 
 /** Every route of the REST API, for the 404 message. */

@@ -7,7 +7,8 @@ export type RequestErrorCode =
   | 'unsupported_media_type'
   | 'method_not_allowed'
   | 'route_not_found'
-  | 'not_implemented';
+  | 'not_implemented'
+  | 'metrics_unavailable';
 
 /** JSON body of every 4xx response: what failed, on which field, and how to fix it. */
 export interface RequestErrorBody {
