@@ -2,34 +2,50 @@ import type { Writable } from 'node:stream';
 
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 
+import { deadlineFromContext } from '../executor/request-deadline';
 import { logger } from '../logger';
+import { QueryError } from '../mcp/upstream-error';
 import { publishRequestMetrics } from '../metrics/request-metrics';
 import type { QueryOutcome } from '../query/query-outcome';
 import { parseQueryRequest } from '../request/query-request';
 import { RequestError } from '../request/request-error';
-import { summarize, toNdjsonLine, toQueryEvent, type StreamEvent } from '../streaming/events';
+import { summarize, toQueryEvent, type StreamEvent } from '../streaming/events';
+import { chooseStreamMode, createStreamEncoder, STREAM_HEADERS, type StreamEncoder } from '../streaming/stream-modes';
 import { getRuntimeContext, type RuntimeContext } from '../runtime-context';
 import { assertPost, decodeBody, internalErrorBody } from './http-body';
 
-const NDJSON_HEADERS = {
-  'content-type': 'application/x-ndjson; charset=utf-8',
-  'cache-control': 'no-store',
-  // Asks proxies in front of a local host not to buffer the stream.
-  'x-accel-buffering': 'no',
-};
+/**
+ * Default minimum size of each streamed write, in bytes: no padding.
+ * NOTE: Lambda's documentation states no size below which a streamed chunk is held back, so
+ * padding stays off until one is measured on a deployed function URL.
+ */
+export const DEFAULT_PAD_TO_BYTES = 0;
+
+/** Options of the streaming handler. */
+export interface StreamQueriesOptions {
+  /**
+   * Minimum size of each write of an `ndjson` or `sse` response, in bytes, so that a front end
+   * that buffers small chunks sends each event at once. Padding never changes the parsed events.
+   * @default DEFAULT_PAD_TO_BYTES
+   */
+  readonly padToBytes?: number;
+}
 
 const log = logger.createChild({ persistentKeys: { component: 'stream-handler' } });
 
 /**
- * Serves one function URL request as an NDJSON stream: a `start` event at once, one
- * `result` or `error` event per query in completion order, and an `end` event. The stream
- * is ended and metrics are published on every path.
+ * Serves one function URL request as a stream: a `start` event at once, one `result` or
+ * `error` event per query in completion order, and an `end` event, encoded in the mode that
+ * the request's `mode` or Accept header picks. Pending queries end at the deadline taken from
+ * the Lambda's remaining time, or when the client disconnects. The stream is ended and
+ * metrics are published on every path.
  */
 export async function streamQueries(
   event: LambdaFunctionURLEvent,
   responseStream: Writable,
   context: Context,
   runtimeOverride?: RuntimeContext,
+  options: StreamQueriesOptions = {},
 ): Promise<void> {
   const startedAt = performance.now();
   const outcomes: QueryOutcome[] = [];
@@ -41,12 +57,17 @@ export async function streamQueries(
   const disconnect = new AbortController();
   responseStream.once('close', () => {
     if (!responseStream.writableFinished) {
-      disconnect.abort(new Error('client disconnected'));
+      disconnect.abort(new QueryError('aborted', 'The client closed the connection before this query finished.'));
     }
   });
 
+  let encoder: StreamEncoder | undefined;
   const write = (streamEvent: StreamEvent): void => {
-    stream?.write(toNdjsonLine(streamEvent));
+    const text = encoder?.encode(streamEvent) ?? '';
+    // A stream that the client closed is destroyed: writing to it would raise an error.
+    if (text !== '' && stream !== undefined && !stream.destroyed) {
+      stream.write(text);
+    }
   };
 
   try {
@@ -65,12 +86,14 @@ export async function streamQueries(
       return;
     }
 
-    stream = awslambda.HttpResponseStream.from(responseStream, { statusCode: 200, headers: NDJSON_HEADERS });
+    encoder = createStreamEncoder(chooseStreamMode(request.mode, headerOf(event, 'accept')), options.padToBytes ?? DEFAULT_PAD_TO_BYTES);
+    stream = awslambda.HttpResponseStream.from(responseStream, { statusCode: 200, headers: { 'content-type': encoder.contentType, ...STREAM_HEADERS } });
     write({ type: 'start', requestId: context.awsRequestId, queries: request.queries.length });
     timeToFirstByteMs = performance.now() - startedAt;
 
     await runtime.runner.run(request, {
       signal: disconnect.signal,
+      deadlineAt: deadlineFromContext(context),
       caller: iamCaller(event),
       onOutcome: (outcome) => {
         outcomes.push(outcome);
@@ -106,10 +129,15 @@ function iamCaller(event: LambdaFunctionURLEvent): string | undefined {
   return (event.requestContext as IamAuthorizedContext | undefined)?.authorizer?.iam?.userArn;
 }
 
+/** Returns a request header; function URL events carry header names in lower case. */
+function headerOf(event: LambdaFunctionURLEvent, name: string): string | undefined {
+  return event.headers?.[name] ?? undefined;
+}
+
 /** Ends a stream and waits until it is flushed, or until it fails because the client left. */
 function endStream(stream: Writable): Promise<void> {
   return new Promise((resolve) => {
-    if (stream.writableEnded) {
+    if (stream.writableEnded || stream.destroyed) {
       resolve();
       return;
     }

@@ -20,6 +20,15 @@ export const CACHE_MODES = ['default', 'refresh', 'bypass', 'only-if-cached'] as
 
 export type CacheMode = (typeof CACHE_MODES)[number];
 
+/**
+ * Encodings of the streamed response: `ndjson` one JSON event per line, `sse` Server-Sent
+ * Events, `lines` the text of each result as lines, `chunks` the text of each result as it
+ * arrives.
+ */
+export const STREAM_MODES = ['ndjson', 'sse', 'lines', 'chunks'] as const;
+
+export type StreamMode = (typeof STREAM_MODES)[number];
+
 /** Limits of one request, documented in the README. */
 export const REQUEST_LIMITS = {
   /** Maximum number of queries in one request. */
@@ -71,7 +80,7 @@ const requestSchema = z
     queries: z.array(querySchema).min(1).max(REQUEST_LIMITS.maxQueries),
     concurrency: z.number().int().min(1).max(REQUEST_LIMITS.maxConcurrency).optional(),
     timeoutMs: timeoutMsSchema.optional(),
-    mode: z.enum(['ndjson']).optional(),
+    mode: z.enum(STREAM_MODES).optional(),
   })
   .strict();
 
@@ -92,6 +101,8 @@ export interface Query {
 export interface QueryRequest {
   readonly queries: readonly Query[];
   readonly concurrency: number;
+  /** Encoding of the streamed response, when the body sets one; the Accept header decides otherwise. */
+  readonly mode?: StreamMode;
 }
 
 /**
@@ -106,7 +117,7 @@ export function parseQueryRequest(body: string | undefined, knownServers: readon
     throw toRequestError(parsed.error);
   }
 
-  const { queries, concurrency, timeoutMs } = parsed.data;
+  const { queries, concurrency, timeoutMs, mode } = parsed.data;
   const normalized = queries.map((query, index): Query => {
     if (!knownServers.includes(query.server)) {
       throw new RequestError(
@@ -130,7 +141,7 @@ export function parseQueryRequest(body: string | undefined, knownServers: readon
     return { ...common, method: query.method, params: query.params ?? {} };
   });
 
-  return { queries: normalized, concurrency: concurrency ?? REQUEST_LIMITS.defaultConcurrency };
+  return { queries: normalized, concurrency: concurrency ?? REQUEST_LIMITS.defaultConcurrency, ...(mode === undefined ? {} : { mode }) };
 }
 
 function parseJsonBody(body: string | undefined): unknown {
@@ -200,6 +211,9 @@ function fixFor(issue: z.core.$ZodIssue): string {
   }
   if (key === 'cache') {
     return `Use one of: ${CACHE_MODES.join(', ')}.`;
+  }
+  if (key === 'mode') {
+    return `Use one of: ${STREAM_MODES.join(', ')}, or leave it out and send an Accept header.`;
   }
   if (key === 'queries') {
     return `Send between 1 and ${REQUEST_LIMITS.maxQueries} queries in a "queries" array.`;
