@@ -7,7 +7,11 @@ import { RUNTIME_ENV } from '../lambdas/runtime/config/environment';
 import { API_ROUTES } from '../lambdas/runtime/handlers/api-router';
 import { closeRuntimeContext } from '../lambdas/runtime/runtime-context';
 import { parseAcceleratorConfig, type ResolvedServer } from '../lambdas/runtime/config/server-config';
+import { setMetricsSource } from '../lambdas/runtime/metrics/metrics-report';
+import { setMetricObserver } from '../lambdas/runtime/metrics/request-metrics';
 import { launchBundledServer, type LaunchedServer } from './bundled-servers';
+import { createDashboardServer } from './dashboard-server';
+import { LocalMetricsStore } from './local-metrics';
 import { installLambdaStreamingGlobal } from './lambda-streaming';
 import { createFunctionUrlServer, createRestApiServer, LOCAL_STAGE } from './local-hosts';
 
@@ -25,6 +29,8 @@ export interface LocalStackOptions {
   readonly functionUrlPort?: number;
   /** Port of the REST API host; 0 picks a free port. @default 0 */
   readonly apiPort?: number;
+  /** Port of the local metrics dashboard; 0 picks a free port. @default 0 */
+  readonly dashboardPort?: number;
   /**
    * `redis://` URL of a Redis to use as L2.
    * @default - L1 only
@@ -40,6 +46,8 @@ export interface LocalStack {
   readonly queryUrl: string;
   /** Base URL of the local REST API stage, for the other routes. */
   readonly apiUrl: string;
+  /** URL of the local dashboard page, which plots this process's metrics live. */
+  readonly dashboardUrl: string;
   readonly servers: readonly ResolvedServer[];
   /** URL of the Redis used as L2, if any. */
   readonly redisUrl?: string;
@@ -60,6 +68,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const hosts: Server[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(hosts.map(closeServer));
+    setMetricObserver(undefined);
+    setMetricsSource(undefined);
     await closeRuntimeContext();
     await Promise.all(launched.map((server) => server.stop()));
   };
@@ -83,6 +93,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       delete process.env[RUNTIME_ENV.cacheUrl];
     }
     installLambdaStreamingGlobal();
+    // GET /metrics and the dashboard report this process's own figures, as CloudWatch does in AWS.
+    const metricsStore = new LocalMetricsStore();
+    setMetricObserver((definition, value, dimensions) => metricsStore.record(definition, value, dimensions));
+    setMetricsSource(metricsStore);
     // Required here, not imported above, because the handlers read that environment on load.
     const { handler: streamHandler } = require('../lambdas/stream-query/handler') as typeof import('../lambdas/stream-query/handler');
     const { handler: apiHandler } = require('../lambdas/api-query/handler') as typeof import('../lambdas/api-query/handler');
@@ -99,10 +113,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     hosts.push(apiHost);
     const apiPort = await listen(apiHost, options.apiPort ?? 0);
 
+    const dashboardHost = createDashboardServer(metricsStore, servers.map((server) => server.name));
+    hosts.push(dashboardHost);
+    const dashboardPort = await listen(dashboardHost, options.dashboardPort ?? 0);
+
     return {
       functionUrl: `http://${LOCAL_HOST}:${functionUrlPort}/`,
       queryUrl: `http://${LOCAL_HOST}:${apiPort}/${LOCAL_STAGE}/query`,
       apiUrl: `http://${LOCAL_HOST}:${apiPort}/${LOCAL_STAGE}`,
+      dashboardUrl: `http://${LOCAL_HOST}:${dashboardPort}/`,
       servers,
       redisUrl: options.redisUrl,
       stop,

@@ -10,6 +10,7 @@ import { DEFAULT_CONFIG_PATH, LOCAL_HOST, startLocalStack, type LocalStack } fro
 /** Ports tried first, so that the URLs stay the same from one run to the next. */
 const DEFAULT_FUNCTION_URL_PORT = 3000;
 const DEFAULT_API_PORT = 3001;
+const DEFAULT_DASHBOARD_PORT = 3002;
 
 const USAGE = `Usage: npm start -- [--config FILE] [--port N] [--api-port N] [--redis-url URL]
   --config FILE   configuration file (default ${DEFAULT_CONFIG_PATH})
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
     configPath: values.config,
     functionUrlPort: await freeOrAny(parsePort(values.port, DEFAULT_FUNCTION_URL_PORT, '--port')),
     apiPort: await freeOrAny(parsePort(values['api-port'], DEFAULT_API_PORT, '--api-port')),
+    dashboardPort: await freeOrAny(DEFAULT_DASHBOARD_PORT),
     redisUrl: values['redis-url'] ?? (process.env.REDIS_URL || undefined),
   });
 
@@ -90,7 +92,8 @@ async function main(): Promise<void> {
   }
   console.log(`  Function URL  POST ${stack.functionUrl}   (streams NDJSON)`);
   console.log(`  REST API      POST ${stack.queryUrl}   (buffered JSON)`);
-  console.log(`                GET ${stack.apiUrl}/servers, GET ${stack.apiUrl}/health, DELETE ${stack.apiUrl}/cache?server=NAME\n`);
+  console.log(`                GET ${stack.apiUrl}/servers, GET ${stack.apiUrl}/health, GET ${stack.apiUrl}/metrics, DELETE ${stack.apiUrl}/cache?server=NAME`);
+  console.log(`  Dashboard     ${stack.dashboardUrl}   (this process's metrics, live)\n`);
   console.log('Try it, then run it again to see cache hits:\n');
   console.log(`  ${exampleCurl(stack)}\n`);
   console.log('Press Ctrl-C to stop.');
