@@ -7,6 +7,7 @@ import { join } from 'node:path';
 
 import { TestRedisServer } from '../test/support/redis-server';
 import { measureL1, measureL2, measureStampede, measureZipf } from './cache-workloads';
+import { measureQueryWorkloads } from './query-workloads';
 import { summarize, type RunSummary } from './stats';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
@@ -98,6 +99,8 @@ async function main(): Promise<void> {
       target: '1 across processes',
       pass: stampede.max === 1,
     });
+
+    rows.push(...(await measureQueryWorkloads(RUNS)));
   } finally {
     await redis.stop();
   }
@@ -149,8 +152,8 @@ function renderReport(rows: readonly Row[], pinned: boolean): string {
     '| --- | --- | --- | --- | --- |',
     ...rows.map((row) => `| ${row.figure} | ${format(row.summary, digitsFor(row))} | ${row.unit} | ${row.target} | ${resultOf(row)} |`),
     '',
-    'The parallel-query, streaming, end-to-end, throughput and cold-start workloads and the',
-    'comparison with a peer cache are not measured yet.',
+    'The end-to-end, throughput and cold-start workloads and the comparison with a peer cache',
+    'are not measured yet.',
     '',
   ];
   return lines.join('\n');

@@ -14,13 +14,13 @@ export type WorkOutcome = 'ok' | 'tool_error' | 'protocol_error' | 'hang' | 'dro
 export interface WorkArguments {
   /** Echoed in the result text. @default 'k' */
   readonly key?: string;
-  /** Time before the answer, in ms. @default 0 */
+  /** Time before the response, in ms. @default 0 */
   readonly delayMs?: number;
   /** Size of the result text, in bytes; padded with `x`. @default - the text alone */
   readonly sizeBytes?: number;
   /** Progress notifications sent during the delay, evenly spaced; only sent when the client asked for progress. @default 0 */
   readonly progressCount?: number;
-  /** What the call does: answer, return isError, fail with a JSON-RPC error, never answer, or close the connection. @default 'ok' */
+  /** What the call does: return a result, return isError, fail with a JSON-RPC error, never respond, or close the connection. @default 'ok' */
   readonly outcome?: WorkOutcome;
 }
 
@@ -32,8 +32,8 @@ export interface TestMcpServerOptions {
    */
   readonly keepAliveTimeoutMs?: number;
   /**
-   * HTTP status of a request whose `Mcp-Session-Id` the server does not know: 404, as the MCP
-   * specification says, or 400, as server-everything answers.
+   * HTTP status of a request whose `Mcp-Session-Id` the server does not have: 404, as the MCP
+   * specification requires, or 400, as server-everything returns.
    * @default 404
    */
   readonly unknownSessionStatus?: 404 | 400;
@@ -71,8 +71,8 @@ interface ToolCallExtra {
  * tool calls, initialize handshakes and rejected sessions.
  *
  * Tools:
- * - `work` (annotated read-only) and `mutate` (annotated not read-only): behave as their
- *   `WorkArguments` say, and return `work of KEY` (padded to `sizeBytes`).
+ * - `work` (annotated read-only) and `mutate` (annotated not read-only): follow their
+ *   `WorkArguments`, and return `work of KEY` (padded to `sizeBytes`).
  * - `lookup` (read-only): returns `value of KEY` as text after `delayMs`.
  * - `counter` (not read-only): returns how many times it was called.
  * - `fail`: returns an `isError` result with the given message.
@@ -87,7 +87,7 @@ export class TestMcpServer {
   initializeCount = 0;
   /** Requests rejected because their `Mcp-Session-Id` was unknown. */
   unknownSessionCount = 0;
-  /** Tool calls that the client cancelled (or that the server's stop ended) before they answered. */
+  /** Tool calls that the client cancelled (or that the server's stop ended) before they returned. */
   cancelledCount = 0;
   /** When true, every request that carries a session id is rejected as unknown, so no session survives. */
   rejectAllSessions = false;

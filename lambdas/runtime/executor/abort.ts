@@ -26,7 +26,7 @@ export function raceAbort<T>(work: Promise<T>, signal: AbortSignal | undefined):
   });
 }
 
-/** Waits `ms`, or rejects with the signal's reason when it aborts first. The timer never holds the process open. */
+/** Waits `ms`, or rejects with the signal's reason when it aborts first. The timer never keeps the process alive. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) {
     return Promise.reject(signal.reason);

@@ -39,7 +39,7 @@ export class UpstreamLimits {
     new Semaphore(this.perServerConcurrency);
   }
 
-  /** The limit of one server, created on first use. */
+  /** Returns the limit of one server, created on first use. */
   forServer(server: string): Semaphore {
     let semaphore = this.perServer.get(server);
     if (semaphore === undefined) {

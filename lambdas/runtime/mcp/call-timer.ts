@@ -3,7 +3,7 @@ import { QueryError } from './upstream-error';
 /** Options of one call's timer. */
 export interface CallTimerOptions {
   readonly serverName: string;
-  /** Time allowed without an answer or a progress notification, in ms. */
+  /** Time allowed without a response or a progress notification, in ms. */
   readonly timeoutMs: number;
   /** Time allowed in total, however much progress the server reports, in ms. */
   readonly maxTotalTimeoutMs: number;
@@ -48,7 +48,7 @@ export class CallTimer {
     this.detach = () => outer?.removeEventListener('abort', onOuterAbort);
   }
 
-  /** Aborts with a QueryError whose code says why the call ended. */
+  /** Signal that aborts with a QueryError whose code gives the reason the call ended. */
   get signal(): AbortSignal {
     return this.controller.signal;
   }

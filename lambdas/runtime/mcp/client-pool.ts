@@ -15,9 +15,9 @@ export const CLIENT_INFO = { name: 'mcp-accelerator', version: '0.1.0' } as cons
 export const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
- * Longest total time of one call whose timeout progress notifications keep extending, in ms:
- * the largest timeout a query may set, so progress never stretches a call past what a
- * caller could ask for directly. The request's deadline still ends it sooner.
+ * Maximum total time of one call whose timeout progress notifications keep extending, in ms.
+ * It is the largest timeout a query may set, so progress never stretches a call past what a
+ * caller could request directly. The request's deadline still ends it sooner.
  */
 export const DEFAULT_MAX_TOTAL_TIMEOUT_MS = 60_000;
 
@@ -25,7 +25,7 @@ export const DEFAULT_MAX_TOTAL_TIMEOUT_MS = 60_000;
 export interface CallOptions {
   /** Time allowed for the call, in ms; each progress notification from the server starts it again. */
   readonly timeoutMs: number;
-  /** Longest total time of the call however much progress the server reports, in ms. @default DEFAULT_MAX_TOTAL_TIMEOUT_MS */
+  /** Maximum total time of the call however much progress the server reports, in ms. @default DEFAULT_MAX_TOTAL_TIMEOUT_MS */
   readonly maxTotalTimeoutMs?: number;
   /** Aborts the call, for example when the client of the request disconnects; the call rejects with the signal's reason. */
   readonly signal?: AbortSignal;
@@ -115,7 +115,7 @@ export class McpClientPool {
             signal: timer.signal,
             // Our timer ends the call; the SDK's own timeout only backs it up.
             timeout: timer.maxTotalTimeoutMs + SDK_TIMEOUT_SLACK_MS,
-            // Without a callback the SDK asks for no progress, and the server sends none.
+            // Without a callback the SDK sends no progress token, and the server then sends no progress.
             onprogress: () => timer.extend(),
           },
         );

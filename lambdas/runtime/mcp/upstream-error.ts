@@ -72,9 +72,9 @@ export function isNetworkFailure(error: unknown): boolean {
 }
 
 /**
- * Tells whether an error is a server's answer that it no longer knows the session: HTTP 404,
- * as the MCP specification says, or HTTP 400 with a message about the session, as
- * server-everything (2026.8) answers. Only meaningful for a request that carried a session id.
+ * Tells whether an error is a server's response for a session it no longer has: HTTP 404, as
+ * the MCP specification requires, or HTTP 400 with a message about the session, as
+ * server-everything (2026.8) returns. Only meaningful for a request that carried a session id.
  */
 export function isUnknownSessionError(error: unknown): error is SdkHttpError {
   if (!(error instanceof SdkHttpError)) {
