@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { TestRedisServer } from '../test/support/redis-server';
 import { measureL1, measureL2, measureStampede, measureZipf } from './cache-workloads';
 import { measureQueryWorkloads } from './query-workloads';
+import { measureComparison, COMPARISON_NOTES } from './comparison-rows';
 import { summarize, type RunSummary } from './stats';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
   const pinned = pinToCore(0);
   const redis = await TestRedisServer.start({ cpu: pinned ? 1 : undefined });
   const rows: Row[] = [];
+  const comparisonRows: Row[] = [];
   console.log(`Running ${RUNS} runs of each workload${pinned ? ', this process on core 0 and Redis on core 1' : ''}...`);
 
   try {
@@ -101,11 +103,13 @@ async function main(): Promise<void> {
     });
 
     rows.push(...(await measureQueryWorkloads(RUNS)));
+
+    comparisonRows.push(...(await measureComparison(redis)));
   } finally {
     await redis.stop();
   }
 
-  const report = renderReport(rows, pinned);
+  const report = renderReport(rows, comparisonRows, pinned);
   const output = join(__dirname, '..', 'docs', 'benchmarks.md');
   mkdirSync(join(__dirname, '..', 'docs'), { recursive: true });
   writeFileSync(output, report);
@@ -114,7 +118,7 @@ async function main(): Promise<void> {
 
 /** Decimal places for a figure: sub-10 µs figures need three, counts none. */
 function digitsFor(row: Row): number {
-  if (row.unit === 'calls') {
+  if (row.unit === 'calls' || row.unit === 'req/s' || row.unit === 'KiB' || row.unit === 'bytes') {
     return 0;
   }
   if (row.unit === 'µs' && row.summary.median < 10) {
@@ -131,7 +135,15 @@ function resultOf(row: Row): string {
   return row.pass ? 'pass' : '**miss**';
 }
 
-function renderReport(rows: readonly Row[], pinned: boolean): string {
+function renderRows(rows: readonly Row[]): string[] {
+  return [
+    '| figure | median (spread) | unit | target | result |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows.map((row) => `| ${row.figure} | ${format(row.summary, digitsFor(row))} | ${row.unit} | ${row.target} | ${resultOf(row)} |`),
+  ];
+}
+
+function renderReport(rows: readonly Row[], comparisonRows: readonly Row[], pinned: boolean): string {
   const cpu = cpus()[0];
   const redisVersion = execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).trim().split(' ')[2] ?? 'unknown';
   const lines = [
@@ -148,12 +160,13 @@ function renderReport(rows: readonly Row[], pinned: boolean): string {
     '',
     '## Cache',
     '',
-    '| figure | median (spread) | unit | target | result |',
-    '| --- | --- | --- | --- | --- |',
-    ...rows.map((row) => `| ${row.figure} | ${format(row.summary, digitsFor(row))} | ${row.unit} | ${row.target} | ${resultOf(row)} |`),
+    ...renderRows(rows),
     '',
-    'The end-to-end, throughput and cold-start workloads and the comparison with a peer cache',
-    'are not measured yet.',
+    '## Baseline, peer cache, end to end and cold start',
+    '',
+    ...COMPARISON_NOTES,
+    '',
+    ...renderRows(comparisonRows),
     '',
   ];
   return lines.join('\n');
