@@ -73,7 +73,7 @@ describe('local stack with server-everything', () => {
     });
 
     expect(response.status).toBe(200);
-    expect(response.headers.get('server-timing')).toMatch(/^cache;dur=[\d.]+, upstream;dur=[\d.]+, total;dur=[\d.]+$/);
+    expect(response.headers.get('server-timing')).toMatch(/^cache;desc="sum of lookups";dur=[\d.]+, upstream;desc="sum of calls";dur=[\d.]+, total;dur=[\d.]+$/);
     const body = (await response.json()) as { results: { id: string; type: string }[] };
     expect(body.results.map((result) => result.id)).toEqual(['a', 'b', 'c']);
     expect(body.results.every((result) => result.type === 'result')).toBe(true);

@@ -57,7 +57,10 @@ export async function answerQueries(
   }
 }
 
-/** Formats the `Server-Timing` header: summed cache and upstream time, and the request's total. */
+/**
+ * Formats the `Server-Timing` header. Cache and upstream times are sums over the queries, which
+ * run in parallel, so they can exceed the total: their descriptions say so.
+ */
 function serverTiming(cacheMs: number, upstreamMs: number, totalMs: number): string {
-  return `cache;dur=${roundMs(cacheMs)}, upstream;dur=${roundMs(upstreamMs)}, total;dur=${roundMs(totalMs)}`;
+  return `cache;desc="sum of lookups";dur=${roundMs(cacheMs)}, upstream;desc="sum of calls";dur=${roundMs(upstreamMs)}, total;dur=${roundMs(totalMs)}`;
 }

@@ -207,7 +207,10 @@ function isMissingDiscriminator(issue: z.core.$ZodIssue): boolean {
 function fixFor(issue: z.core.$ZodIssue): string {
   const key = issue.path.at(-1);
   if (key === 'method') {
-    return `Use one of: ${QUERY_METHODS.join(', ')}.`;
+    return `Use one of: ${QUERY_METHODS.join(', ')}; or give "tool" and "arguments" in place of "method" and "params".`;
+  }
+  if (key === 'concurrency') {
+    return `Use a whole number from 1 to ${REQUEST_LIMITS.maxConcurrency}.`;
   }
   if (key === 'cache') {
     return `Use one of: ${CACHE_MODES.join(', ')}.`;
