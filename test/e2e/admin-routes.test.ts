@@ -66,6 +66,16 @@ describe('REST admin routes with Redis as L2', () => {
     expect(await cacheStatusOf(stack)).toMatchObject({ status: 'miss' });
   });
 
+  it('keeps other tools cached after a tool invalidation', async () => {
+    const sumRequest = { queries: [{ server: 'everything', tool: 'get-sum', arguments: { a: 40, b: 2 } }] };
+    await postForEvents(stack.functionUrl, sumRequest);
+
+    await fetch(`${stack.apiUrl}/cache?server=everything&tool=echo`, { method: 'DELETE' });
+    const response = await postForEvents(stack.functionUrl, sumRequest);
+
+    expect(response.events.find(({ event }) => event.type === 'result')?.event.cache).toMatchObject({ status: 'hit', tier: 'l1' });
+  });
+
   it.each([
     { name: 'an unknown server', query: 'server=nope', status: 400, code: 'unknown_server' },
     { name: 'no server', query: '', status: 400, code: 'invalid_request' },

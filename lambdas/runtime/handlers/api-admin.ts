@@ -1,7 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { z } from 'zod';
 
-import { serverKeyPrefix } from '../cache/cache-key';
 import { logger } from '../logger';
 import { cloudWatchSource } from '../metrics/cloudwatch-source';
 import { metricsSourceOverride } from '../metrics/metrics-report';
@@ -97,8 +96,9 @@ export async function invalidateCache(event: APIGatewayProxyEvent, runtime: Runt
   }
 
   const { propagated } = await runtime.cache.generations.bump(scope);
-  // Drops this instance's L1 copies at once; other instances stop using them within the generation cache TTL.
-  runtime.cache.l1.deleteByPrefix(serverKeyPrefix(runtime.servers.get(scope.server)!));
+  // No L1 entry is dropped: the keys of the scope change with its generation, so this instance
+  // stops using them at once and the others within the generation cache TTL, while the rest of
+  // the server's entries stay.
 
   if (runtime.cache.l2 === undefined) {
     // Without L2 each instance has its own cache, and this one is invalidated.

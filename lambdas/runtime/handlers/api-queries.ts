@@ -4,7 +4,7 @@ import { deadlineFromContext } from '../executor/request-deadline';
 import { logger } from '../logger';
 import { publishRequestMetrics } from '../metrics/request-metrics';
 import type { QueryOutcome } from '../query/query-outcome';
-import { parseQueryRequest } from '../request/query-request';
+import { parseQueryRequest, type QueryRequest } from '../request/query-request';
 import { RequestError } from '../request/request-error';
 import { roundMs, summarize, toQueryEvent } from '../streaming/events';
 import { getRuntimeContext, type RuntimeContext } from '../runtime-context';
@@ -25,16 +25,18 @@ export async function answerQueries(
 ): Promise<APIGatewayProxyResult> {
   const startedAt = performance.now();
   let outcomes: QueryOutcome[] = [];
+  let request: QueryRequest | undefined;
   let runtime: RuntimeContext | undefined;
 
   try {
     runtime = runtimeOverride ?? (await getRuntimeContext());
     assertPost(event.httpMethod);
-    const request = parseQueryRequest(decodeBody(event.body, event.isBase64Encoded), runtime.serverNames);
+    request = parseQueryRequest(decodeBody(event.body, event.isBase64Encoded), runtime.serverNames);
 
     // API Gateway shows no disconnect to the function, so only the deadline ends pending queries here.
+    // Outcomes are collected as they come, so a failure part-way still counts those already answered.
     outcomes = await runtime.runner.run(request, {
-      onOutcome: () => undefined,
+      onOutcome: (outcome) => outcomes.push(outcome),
       caller: event.requestContext?.identity?.userArn ?? undefined,
       deadlineAt: deadlineFromContext(context),
     });
@@ -53,7 +55,7 @@ export async function answerQueries(
     return { statusCode: 500, headers: JSON_HEADERS, body: JSON.stringify(internalErrorBody(context.awsRequestId)) };
   } finally {
     await runtime?.cache.settle();
-    publishRequestMetrics({ outcomes, durationMs: performance.now() - startedAt });
+    publishRequestMetrics({ outcomes, durationMs: performance.now() - startedAt, queries: request?.queries });
   }
 }
 

@@ -7,7 +7,7 @@ import { logger } from '../logger';
 import { QueryError } from '../mcp/upstream-error';
 import { publishRequestMetrics } from '../metrics/request-metrics';
 import type { QueryOutcome } from '../query/query-outcome';
-import { parseQueryRequest } from '../request/query-request';
+import { parseQueryRequest, type QueryRequest } from '../request/query-request';
 import { RequestError } from '../request/request-error';
 import { summarize, toQueryEvent, type StreamEvent } from '../streaming/events';
 import { chooseStreamMode, createStreamEncoder, STREAM_HEADERS, type StreamEncoder } from '../streaming/stream-modes';
@@ -62,6 +62,7 @@ export async function streamQueries(
   });
 
   let encoder: StreamEncoder | undefined;
+  let request: QueryRequest | undefined;
   const write = (streamEvent: StreamEvent): void => {
     const text = encoder?.encode(streamEvent) ?? '';
     // A stream that the client closed is destroyed: writing to it would raise an error.
@@ -72,7 +73,6 @@ export async function streamQueries(
 
   try {
     runtime = runtimeOverride ?? (await getRuntimeContext());
-    let request;
     try {
       assertPost(event.requestContext?.http?.method);
       request = parseQueryRequest(decodeBody(event.body, event.isBase64Encoded), runtime.serverNames);
@@ -115,7 +115,7 @@ export async function streamQueries(
     await endStream(stream ?? responseStream);
     // Cache writes and stale refreshes finish after the response, before the handler returns.
     await runtime?.cache.settle();
-    publishRequestMetrics({ outcomes, durationMs: performance.now() - startedAt, timeToFirstByteMs });
+    publishRequestMetrics({ outcomes, durationMs: performance.now() - startedAt, timeToFirstByteMs, queries: request?.queries });
   }
 }
 
