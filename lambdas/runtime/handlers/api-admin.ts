@@ -2,8 +2,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { z } from 'zod';
 
 import { logger } from '../logger';
-import { cloudWatchSource } from '../metrics/cloudwatch-source';
-import { metricsSourceOverride } from '../metrics/metrics-report';
+import { metricsSourceOverride, type MetricsSource } from '../metrics/metrics-report';
 import { QUERY_METHODS } from '../request/query-request';
 import { RequestError } from '../request/request-error';
 import type { RuntimeContext } from '../runtime-context';
@@ -61,7 +60,7 @@ const log = logger.createChild({ persistentKeys: { component: 'api-admin' } });
  * @throws RequestError 502 when CloudWatch cannot be read
  */
 export async function readMetrics(runtime: RuntimeContext): Promise<JsonResponse> {
-  const source = metricsSourceOverride() ?? cloudWatchSource;
+  const source = metricsSourceOverride() ?? loadCloudWatchSource();
   try {
     return { statusCode: 200, body: await source.read(runtime.serverNames) };
   } catch (error) {
@@ -136,4 +135,14 @@ function parseScope(event: APIGatewayProxyEvent): z.infer<typeof invalidationSch
 
 function round(durationMs: number | undefined): number | undefined {
   return durationMs === undefined ? undefined : Math.round(durationMs * 10) / 10;
+}
+
+/**
+ * Loads the CloudWatch source on the first `GET /metrics`. A `require` here, not an import at
+ * the top, keeps the CloudWatch and ElastiCache SDK clients out of every cold start: the
+ * bundle evaluates a required module only when this line runs.
+ */
+function loadCloudWatchSource(): MetricsSource {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../metrics/cloudwatch-source') as typeof import('../metrics/cloudwatch-source')).cloudWatchSource;
 }

@@ -1,5 +1,6 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
+import { createSecretsManagerClient, readSecretString } from '../aws/secrets-manager';
 import type { ResolvedServer } from '../config/server-config';
 
 /** Raised when a server's credential cannot be read; its message never contains the credential. */
@@ -21,7 +22,7 @@ export class UpstreamCredentials {
   private readonly values = new Map<string, Promise<string | undefined>>();
 
   constructor(
-    private readonly secrets: () => SecretsManagerClient = () => new SecretsManagerClient({}),
+    private readonly secrets: () => SecretsManagerClient = createSecretsManagerClient,
     private readonly environment: NodeJS.ProcessEnv = process.env,
   ) {}
 
@@ -41,11 +42,11 @@ export class UpstreamCredentials {
   private async read(server: ResolvedServer): Promise<string | undefined> {
     if (server.authSecretArn !== undefined) {
       try {
-        const response = await this.secrets().send(new GetSecretValueCommand({ SecretId: server.authSecretArn }));
-        if (response.SecretString === undefined || response.SecretString === '') {
+        const value = await readSecretString(this.secrets(), server.authSecretArn);
+        if (value === undefined || value === '') {
           throw new Error('the secret has no string value');
         }
-        return response.SecretString;
+        return value;
       } catch (error) {
         throw new UpstreamAuthError(server.name, `secret ${server.authSecretArn}`, { cause: error });
       }

@@ -1,5 +1,6 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
+import { createSecretsManagerClient, readSecretString } from '../../aws/secrets-manager';
 import { RUNTIME_ENV } from '../../config/environment';
 import { ConfigError } from '../../config/server-config';
 import type { L2ConnectionOptions } from './redis-client';
@@ -20,7 +21,7 @@ interface CacheSecret {
  */
 export async function resolveL2Connection(
   environment: NodeJS.ProcessEnv = process.env,
-  secrets: SecretsManagerClient = new SecretsManagerClient({}),
+  secrets: () => SecretsManagerClient = createSecretsManagerClient,
 ): Promise<L2ConnectionOptions | undefined> {
   const url = environment[RUNTIME_ENV.cacheUrl];
   if (url !== undefined && url !== '') {
@@ -64,14 +65,14 @@ function fromUrl(text: string): L2ConnectionOptions {
   };
 }
 
-async function readCredentials(secretArn: string | undefined, secrets: SecretsManagerClient): Promise<{ username?: string; password?: string }> {
+async function readCredentials(secretArn: string | undefined, secrets: () => SecretsManagerClient): Promise<{ username?: string; password?: string }> {
   if (secretArn === undefined || secretArn === '') {
     return {};
   }
-  const response = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
+  const text = await readSecretString(secrets(), secretArn);
   let secret: CacheSecret;
   try {
-    secret = JSON.parse(response.SecretString ?? '') as CacheSecret;
+    secret = JSON.parse(text ?? '') as CacheSecret;
   } catch {
     throw new ConfigError(RUNTIME_ENV.cacheSecretArn, ['the secret is not JSON with "username" and "password"']);
   }
