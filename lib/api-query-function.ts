@@ -44,6 +44,8 @@ export class ApiQueryFunction extends QueryFunction {
     });
 
     this.grantMetricsRead();
+    // GET /metrics also reports the cache cluster's engine, version, nodes and status.
+    props.cache.grantDescribe(this.function);
 
     if (timeout.toSeconds() > API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS) {
       Annotations.of(this).addWarningV2(

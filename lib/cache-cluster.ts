@@ -1,7 +1,8 @@
-import { Fn, Validations, type Duration } from 'aws-cdk-lib';
+import { ArnFormat, Fn, Stack, Validations, type Duration } from 'aws-cdk-lib';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { Port, SecurityGroup, SubnetType, type ISecurityGroup, type IVpc, type SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { CfnReplicationGroup, CfnSubnetGroup } from 'aws-cdk-lib/aws-elasticache';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
@@ -83,6 +84,8 @@ export class CacheCluster extends Construct implements L2Cache {
   /** Number of nodes: the primary and its replicas. */
   readonly nodeCount: number;
 
+  readonly cacheId: string;
+
   constructor(scope: Construct, id: string, props: CacheClusterProps) {
     super(scope, id);
 
@@ -127,6 +130,8 @@ export class CacheCluster extends Construct implements L2Cache {
       autoMinorVersionUpgrade: true,
     });
     this.endpointAddress = this.replicationGroup.attrPrimaryEndPointAddress;
+    // Ref of a replication group is its id.
+    this.cacheId = this.replicationGroup.ref;
 
     Validations.of(this.replicationGroup).acknowledge({
       id: 'AwsSolutions-AEC6',
@@ -134,6 +139,20 @@ export class CacheCluster extends Construct implements L2Cache {
         'Clients authenticate as an RBAC user (UserGroupIds) with a password from Secrets Manager; ' +
         'ElastiCache does not allow an AUTH token on a replication group that uses RBAC.',
     });
+  }
+
+  /**
+   * Lets `grantee` describe this replication group and its member nodes. ElastiCache names the
+   * members of a group without cluster mode `<group id>-001`, `-002` and so on, so each is named
+   * here and no wildcard is needed.
+   */
+  grantDescribe(grantee: IGrantable): void {
+    const stack = Stack.of(this);
+    const arn = (resource: string, resourceName: string): string =>
+      stack.formatArn({ service: 'elasticache', resource, resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const members = Array.from({ length: this.nodeCount }, (_, index) => arn('cluster', `${this.cacheId}-${String(index + 1).padStart(3, '0')}`));
+    Grant.addToPrincipal({ grantee, actions: ['elasticache:DescribeReplicationGroups'], resourceArns: [arn('replicationgroup', this.cacheId)] });
+    Grant.addToPrincipal({ grantee, actions: ['elasticache:DescribeCacheClusters'], resourceArns: members });
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Duration } from 'aws-cdk-lib';
 import type { IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ISecurityGroup } from 'aws-cdk-lib/aws-ec2';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
 
@@ -31,8 +32,14 @@ export interface L2Cache extends IConstruct {
   /** Secret with the RBAC user's credentials as JSON: `{ "username": ..., "password": ... }`. */
   readonly secret: ISecret;
 
+  /** Replication group id or serverless cache name, which `GET /metrics` describes. */
+  readonly cacheId: string;
+
   /** Security group of the cache, which admits only the functions on {@link port}. */
   readonly securityGroup: ISecurityGroup;
+
+  /** Lets `grantee` describe this cache (engine, version, nodes, status), and nothing else. */
+  grantDescribe(grantee: IGrantable): void;
 
   /** Returns graphs of CPU or ECPU, memory, evictions and connections, with the given period. */
   healthGraphs(period: Duration): CacheHealthGraph[];

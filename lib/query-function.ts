@@ -42,7 +42,7 @@ const VPC_ACCESS_ACTIONS = [
 export type CloudServerConfig = Omit<ServerConfig, 'launch'> & { readonly url: string };
 
 /** The L2 cache that a query function connects to. Every {@link L2Cache} has this shape. */
-export type QueryFunctionCache = Pick<L2Cache, 'mode' | 'endpointAddress' | 'port' | 'secret'>;
+export type QueryFunctionCache = Pick<L2Cache, 'mode' | 'endpointAddress' | 'port' | 'secret' | 'cacheId' | 'grantDescribe'>;
 
 /** Credentials of one upstream server: a secret whose whole value the runtime sends in a header. */
 export interface UpstreamAuth {
@@ -249,6 +249,7 @@ function queryFunctionEnvironment(props: QueryFunctionProps, serversJson: string
     [RUNTIME_ENV.cachePort]: String(props.cache.port),
     [RUNTIME_ENV.cacheMode]: props.cache.mode,
     [RUNTIME_ENV.cacheSecretArn]: props.cache.secret.secretArn,
+    [RUNTIME_ENV.cacheId]: props.cache.cacheId,
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',

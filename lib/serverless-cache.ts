@@ -1,7 +1,8 @@
-import { Names, type Duration } from 'aws-cdk-lib';
+import { ArnFormat, Names, Stack, type Duration } from 'aws-cdk-lib';
 import { MathExpression } from 'aws-cdk-lib/aws-cloudwatch';
 import { Port, SecurityGroup, SubnetType, type ISecurityGroup, type IVpc, type SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { CfnServerlessCache } from 'aws-cdk-lib/aws-elasticache';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
@@ -78,6 +79,8 @@ export class ServerlessCache extends Construct implements L2Cache {
   /** Secret with the RBAC user's credentials. */
   readonly secret: ISecret;
 
+  readonly cacheId: string;
+
   /** Security group of the cache endpoint. */
   readonly securityGroup: SecurityGroup;
 
@@ -122,6 +125,14 @@ export class ServerlessCache extends Construct implements L2Cache {
       },
     });
     this.endpointAddress = this.serverlessCache.attrEndpointAddress;
+    // Ref of a serverless cache is its name.
+    this.cacheId = this.serverlessCache.ref;
+  }
+
+  /** Lets `grantee` describe this serverless cache. */
+  grantDescribe(grantee: IGrantable): void {
+    const arn = Stack.of(this).formatArn({ service: 'elasticache', resource: 'serverlesscache', resourceName: this.cacheId, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    Grant.addToPrincipal({ grantee, actions: ['elasticache:DescribeServerlessCaches'], resourceArns: [arn] });
   }
 
   /**

@@ -206,7 +206,14 @@ describe('query function props', () => {
       vpc,
       securityGroup: new SecurityGroup(stack, 'SecurityGroup', { vpc }),
       servers: {},
-      cache: { mode: 'provisioned' as const, endpointAddress: 'cache.example.internal', port: 6379, secret: new Secret(stack, 'Secret') },
+      cache: {
+        mode: 'provisioned' as const,
+        endpointAddress: 'cache.example.internal',
+        port: 6379,
+        secret: new Secret(stack, 'Secret'),
+        cacheId: 'test-group',
+        grantDescribe: () => undefined,
+      },
     };
   }
 
