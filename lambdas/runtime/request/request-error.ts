@@ -7,7 +7,6 @@ export type RequestErrorCode =
   | 'unsupported_media_type'
   | 'method_not_allowed'
   | 'route_not_found'
-  | 'not_implemented'
   | 'metrics_unavailable';
 
 /** JSON body of every 4xx response: what failed, on which field, and how to fix it. */
