@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 
+import { Redis } from 'ioredis';
+
 import { DEFAULT_CONFIG_PATH, LOCAL_HOST, startLocalStack, type LocalStack } from './local-stack';
 
 /** Ports tried first, so that the URLs stay the same from one run to the next. */
@@ -39,6 +41,24 @@ function freeOrAny(port: number): Promise<number> {
       probe.close(() => resolve(bound === port ? port : 0));
     });
   });
+}
+
+/** Time allowed for the start-up check of the Redis URL, in ms. */
+const REDIS_CHECK_TIMEOUT_MS = 1_000;
+
+/** Tells whether a Redis answers PING, so that a wrong URL is reported at start and not only in /health. */
+async function isRedisReachable(url: string): Promise<boolean> {
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: REDIS_CHECK_TIMEOUT_MS, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
 }
 
 /** Hides the password of a Redis URL before it is printed. */
@@ -87,6 +107,9 @@ async function main(): Promise<void> {
 
   const cache = stack.redisUrl === undefined ? 'in-memory cache' : `L1 in memory, L2 on Redis at ${redactPassword(stack.redisUrl)}`;
   console.log(`mcp-accelerator is running locally (${cache}).\n`);
+  if (stack.redisUrl !== undefined && !(await isRedisReachable(stack.redisUrl))) {
+    console.warn(`  Warning: Redis at ${redactPassword(stack.redisUrl)} does not respond; queries use L1 only until it does.\n`);
+  }
   for (const server of stack.servers) {
     console.log(`  MCP server    ${server.name}: ${server.url}${server.launch ? ` (${server.launch}, started by npm start)` : ''}`);
   }
