@@ -46,7 +46,7 @@ function freeOrAny(port: number): Promise<number> {
 /** Time allowed for the start-up check of the Redis URL, in ms. */
 const REDIS_CHECK_TIMEOUT_MS = 1_000;
 
-/** Tells whether a Redis answers PING, so that a wrong URL is reported at start and not only in /health. */
+/** Tells whether a Redis responds to PING, so that a wrong URL is reported at start and not only in /health. */
 async function isRedisReachable(url: string): Promise<boolean> {
   const client = new Redis(url, { lazyConnect: true, connectTimeout: REDIS_CHECK_TIMEOUT_MS, maxRetriesPerRequest: 0, retryStrategy: () => null });
   client.on('error', () => undefined);
