@@ -9,6 +9,7 @@ import { createFunctionUrlServer } from '../local/local-hosts';
 import { resolveServer } from '../lambdas/runtime/config/server-config';
 import { parseQueryRequest } from '../lambdas/runtime/request/query-request';
 import type { RuntimeContext } from '../lambdas/runtime/runtime-context';
+import { DEFAULT_PER_SERVER_CONCURRENCY } from '../lambdas/runtime/executor/upstream-limits';
 import { TestMcpServer } from '../test/support/test-mcp-server';
 import { quantile, summarize, type RunSummary } from './stats';
 
@@ -29,7 +30,8 @@ export interface QueryFigure {
 
 /** Latency of each query of the parallel workload, in ms, as the target is stated: 5 queries, 300 ms each. */
 const PARALLEL_QUERY_MS = 300;
-const PARALLEL_QUERIES = 5;
+/** Sizes of the parallel workload: 5 as the target is stated, and 20, the default concurrency limit's reach and beyond. */
+const PARALLEL_SIZES = [5, 20] as const;
 
 /** Upstream latency of the query behind the streamed request, in ms, so the first byte clearly precedes the result. */
 const STREAMED_QUERY_MS = 20;
@@ -53,11 +55,13 @@ export async function measureQueryWorkloads(runs: number): Promise<QueryFigure[]
     // Pays the initialize handshake first: every figure below is of a warm connection.
     await runQueries(runtime, [{ server: 'bench', method: 'tools/list' }]);
 
-    const parallel = [];
+    const parallel: ParallelRun[][] = PARALLEL_SIZES.map(() => []);
     const firstBytes = [];
     const overheads = [];
     for (let run = 0; run < runs; run += 1) {
-      parallel.push(await measureParallel(runtime, run));
+      for (const [position, size] of PARALLEL_SIZES.entries()) {
+        parallel[position].push(await measureParallel(runtime, run, size));
+      }
       firstBytes.push(await measureFirstByte(runtime, streamQueries, run));
       overheads.push(await measureMissOverhead(runtime, upstream.url, run));
     }
@@ -74,16 +78,24 @@ async function runQueries(runtime: RuntimeContext, queries: Record<string, unkno
   return runtime.runner.run(request, { onOutcome: () => undefined });
 }
 
-/** Runs 5 parallel misses of 300 ms once, and returns the wall time, the slowest query's own upstream time and the sum of all. */
-async function measureParallel(runtime: RuntimeContext, run: number): Promise<{ wallMs: number; slowestMs: number; sumMs: number }> {
-  const queries = Array.from({ length: PARALLEL_QUERIES }, (_, index) => ({
+/** Figures of one run of the parallel workload, in ms. */
+interface ParallelRun {
+  readonly wallMs: number;
+  readonly slowestMs: number;
+  readonly sumMs: number;
+}
+
+/** Runs `size` parallel misses of 300 ms once, and returns the wall time, the slowest query's own upstream time and the sum of all. */
+async function measureParallel(runtime: RuntimeContext, run: number, size: number): Promise<ParallelRun> {
+  const queries = Array.from({ length: size }, (_, index) => ({
     server: 'bench',
     tool: 'work',
-    arguments: { key: `parallel-${run}-${index}`, delayMs: PARALLEL_QUERY_MS },
+    arguments: { key: `parallel-${size}-${run}-${index}`, delayMs: PARALLEL_QUERY_MS },
   }));
 
   const startedAt = performance.now();
-  const outcomes = await runQueries(runtime, queries, PARALLEL_QUERIES);
+  // A request-level concurrency of `size` lets every query run at once, within the runtime's per-server limit.
+  const outcomes = await runQueries(runtime, queries, size);
   const wallMs = performance.now() - startedAt;
 
   const upstreamMs = outcomes.map((outcome) => outcome.upstream?.durationMs ?? Number.NaN);
@@ -173,18 +185,14 @@ async function measureMissOverhead(runtime: RuntimeContext, upstreamUrl: string,
 }
 
 function toFigures(
-  parallel: readonly { wallMs: number; slowestMs: number; sumMs: number }[],
+  parallel: readonly (readonly ParallelRun[])[],
   firstBytes: readonly { p50: number; p99: number; handlerP50: number; handlerP99: number }[],
   overheads: readonly { rawP50: number; layerP50: number }[],
 ): QueryFigure[] {
-  const wallOverSlowest = summarize(parallel.map((run) => run.wallMs / run.slowestMs));
   const firstByteP99 = summarize(firstBytes.map((run) => run.p99));
   const overhead = summarize(overheads.map((run) => run.layerP50 - run.rawP50));
   return [
-    { figure: `${PARALLEL_QUERIES} parallel misses of ${PARALLEL_QUERY_MS} ms, wall time`, summary: summarize(parallel.map((run) => run.wallMs)), unit: 'ms', target: '' },
-    { figure: 'same, the slowest query\'s own upstream time', summary: summarize(parallel.map((run) => run.slowestMs)), unit: 'ms', target: 'reference' },
-    { figure: 'same, wall time / slowest query', summary: wallOverSlowest, unit: 'x', target: 'within 1.05x', pass: wallOverSlowest.median <= 1.05 },
-    { figure: 'same, parallel speedup (sum of query times / wall time)', summary: summarize(parallel.map((run) => run.sumMs / run.wallMs)), unit: 'x', target: 'for information' },
+    ...PARALLEL_SIZES.flatMap((size, position) => parallelFigures(size, parallel[position])),
     { figure: 'first byte of a stream, local function URL, p50', summary: summarize(firstBytes.map((run) => run.p50)), unit: 'ms', target: '' },
     { figure: 'first byte of a stream, local function URL, p99', summary: firstByteP99, unit: 'ms', target: 'under 10 ms', pass: firstByteP99.median < 10 },
     { figure: 'same, from the handler\'s start to its first write, p50', summary: summarize(firstBytes.map((run) => run.handlerP50)), unit: 'ms', target: 'for information' },
@@ -192,5 +200,22 @@ function toFigures(
     { figure: 'bare SDK client call of a 0 ms tool, p50', summary: summarize(overheads.map((run) => run.rawP50)), unit: 'ms', target: 'reference' },
     { figure: 'same call as a miss through the query runner, p50', summary: summarize(overheads.map((run) => run.layerP50)), unit: 'ms', target: '' },
     { figure: 'layer overhead on a miss (runner p50 - bare p50)', summary: overhead, unit: 'ms', target: 'under 2 ms', pass: overhead.median < 2 },
+  ];
+}
+
+/** Figures of the parallel workload of one size. The 5-query one carries the stated target. */
+function parallelFigures(size: number, runs: readonly ParallelRun[]): QueryFigure[] {
+  const wallOverSlowest = summarize(runs.map((run) => run.wallMs / run.slowestMs));
+  const target = size === 5 ? { target: 'within 1.05x', pass: wallOverSlowest.median <= 1.05 } : { target: 'for information' };
+  return [
+    { figure: `${size} parallel misses of ${PARALLEL_QUERY_MS} ms, wall time`, summary: summarize(runs.map((run) => run.wallMs)), unit: 'ms', target: '' },
+    {
+      figure: `same, the slowest query's own upstream time${size > DEFAULT_PER_SERVER_CONCURRENCY ? ` (its wait for the per-server limit of ${DEFAULT_PER_SERVER_CONCURRENCY} included)` : ''}`,
+      summary: summarize(runs.map((run) => run.slowestMs)),
+      unit: 'ms',
+      target: 'reference',
+    },
+    { figure: 'same, wall time / slowest query', summary: wallOverSlowest, unit: 'x', ...target },
+    { figure: 'same, speedup over sequential (sum of query times / wall time)', summary: summarize(runs.map((run) => run.sumMs / run.wallMs)), unit: 'x', target: 'for information' },
   ];
 }

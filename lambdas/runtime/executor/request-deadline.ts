@@ -1,3 +1,6 @@
+import { setMaxListeners } from 'node:events';
+
+import { REQUEST_LIMITS } from '../request/query-request';
 import { QueryError } from '../mcp/upstream-error';
 
 /**
@@ -36,6 +39,9 @@ export class RequestDeadline {
     outer?: AbortSignal,
   ) {
     this.signal = this.controller.signal;
+    // Each query adds a few listeners (waiting for a slot, its call) and a request holds up to
+    // REQUEST_LIMITS.maxQueries queries, so Node's default warning above 10 would be noise.
+    setMaxListeners(REQUEST_LIMITS.maxQueries * 4, this.signal);
     if (deadlineAt !== undefined) {
       const remainingMs = Math.max(0, deadlineAt - performance.now());
       this.timer = setTimeout(() => {
