@@ -6,6 +6,7 @@ import { SecurityGroup, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Code, LayerVersion, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 
+import { readServersFromEnvironment } from '../../lambdas/runtime/runtime-context';
 import { RUNTIME_ENV } from '../../lambdas/runtime/config/environment';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/runtime/metrics/catalogue';
 import { ApiQueryFunction } from '../../lib/api-query-function';
@@ -290,6 +291,19 @@ describe('query functions with upstream credentials', () => {
 
     expect(servers).toContain('secret:mcp/docs-token');
     expect(servers).toMatch(/authHeader\W+X-Api-Key/);
+  });
+
+  it('pass servers that the runtime reads back', () => {
+    const { stack, template } = withAuth;
+    const value = template.toJSON().Resources[logicalIdOf(stack.streamQuery.function)].Properties.Environment.Variables[RUNTIME_ENV.servers];
+    // The value joins literal JSON with tokens of the ARN; each token stands in as "x", as a deployed value would be text.
+    const json = typeof value === 'string' ? value : (value['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : 'x')).join('');
+
+    const [docs] = readServersFromEnvironment({ [RUNTIME_ENV.servers]: json });
+
+    expect(docs).toMatchObject({ name: 'docs', url: 'https://mcp.example.com/mcp', authHeader: 'X-Api-Key' });
+    expect(docs.authSecretArn).toMatch(/^arn:x:secretsmanager:x:x:secret:mcp\/docs-token$/);
+    expect(docs.cache.cacheableTools).toEqual(['search']);
   });
 
   it('grant read on the named secret only', () => {
