@@ -144,8 +144,12 @@ export class AcceleratorDashboard extends Construct {
         width: 6,
       }),
       new GraphWidget({
-        title: 'Cache errors by tier, and L2 fallback (L1 only)',
-        left: [this.metrics.metric(METRICS.l2Fallback, 'Sum'), this.metrics.search(METRICS.cacheError, 'Sum', 'Errors')],
+        title: 'Cache errors by tier, L2 fallback (L1 only) and values too large to store',
+        left: [
+          this.metrics.metric(METRICS.l2Fallback, 'Sum'),
+          this.metrics.search(METRICS.cacheError, 'Sum', 'Errors'),
+          this.metrics.metric(METRICS.cacheValueTooLarge, 'Sum'),
+        ],
         width: 6,
       }),
     ];

@@ -74,6 +74,12 @@ export const METRICS = {
     [],
     'Cache operations that skipped or failed on L2 and fell back to L1 only, for example while the circuit breaker is open.',
   ),
+  cacheValueTooLarge: metric(
+    'CacheValueTooLarge',
+    'Count',
+    [],
+    'Results served but not stored because their JSON is over the maximum value size (1 MiB by default).',
+  ),
 } as const satisfies Record<string, MetricDefinition>;
 
 export type MetricKey = keyof typeof METRICS;

@@ -119,6 +119,9 @@ function addQueryOutcome(outcome: QueryOutcome): void {
   } else if (outcome.cache.status === 'miss') {
     add(METRICS.cacheMiss, 1);
   }
+  if (outcome.cache.reason === 'too_large') {
+    add(METRICS.cacheValueTooLarge, 1);
+  }
   if (outcome.cache.lookupMs !== undefined && outcome.cache.tier === 'l1') {
     addWithDimension(METRICS.cacheLatency, outcome.cache.lookupMs, DIMENSION.tier, 'l1');
   }

@@ -17,8 +17,8 @@ const STALE_AFTER_MS = 120;
 
 /**
  * Drives the real runtime through every path that emits a metric: misses, L1 and L2 hits, a
- * stale hit, upstream errors and timeouts, a parallel request, and L2 failing while Redis is
- * down. Then checks that each catalogue entry was emitted with its catalogue dimensions.
+ * stale hit, upstream errors and timeouts, a parallel request, a result too large to store, and
+ * L2 failing while Redis is down. Then checks that each catalogue entry was emitted with its catalogue dimensions.
  */
 describe('metric catalogue coverage', () => {
   const capture = new EmfCapture();
@@ -64,6 +64,8 @@ describe('metric catalogue coverage', () => {
     await post({ server: 'test', tool: 'hinted', arguments: { who: 'x', ttlMs: 50 } });
     await post(work({ key: 'c', outcome: 'protocol_error' }));
     await post(work({ key: 'd', outcome: 'hang' }, 200));
+    // Over the 1 MiB maximum value size: served, not stored, and counted.
+    await post(work({ key: 'big', sizeBytes: 1_100_000 }));
 
     await redis.kill();
     active = second;
