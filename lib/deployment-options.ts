@@ -99,6 +99,7 @@ export const deploymentOptionsSchema = z
 
     functionMemoryMb: integer(128, 10_240).default(1024),
     streamTimeoutSeconds: integer(1, 900).default(60),
+    streamPadBytes: integer(0, 65_536).default(0),
     apiTimeoutSeconds: integer(1, 900).default(28),
     logRetentionDays: integer(1, 3653)
       .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {

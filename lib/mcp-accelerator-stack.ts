@@ -122,6 +122,7 @@ export class McpAcceleratorStack extends Stack {
       ...functionOptions,
       entry: props.entries?.streamQuery,
       timeout: Duration.seconds(options.streamTimeoutSeconds),
+      padToBytes: options.streamPadBytes,
       authType: options.functionUrlAuth === 'NONE' ? FunctionUrlAuthType.NONE : FunctionUrlAuthType.AWS_IAM,
       corsAllowedOrigins: options.corsAllowedOrigins,
     });

@@ -4,6 +4,8 @@ import { Annotations, Duration } from 'aws-cdk-lib';
 import { FunctionUrlAuthType, HttpMethod, InvokeMode, type FunctionUrl, type FunctionUrlCorsOptions } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 
+import { RUNTIME_ENV } from '../lambdas/runtime/config/environment';
+
 import { QueryFunction, type QueryFunctionOptions } from './query-function';
 
 /** Default entry of the streaming handler, in this repository. */
@@ -40,6 +42,13 @@ export interface StreamQueryFunctionProps extends QueryFunctionOptions {
    * @default - no CORS headers, so browsers on other origins cannot read responses
    */
   readonly corsAllowedOrigins?: readonly string[];
+
+  /**
+   * Minimum size of each streamed write, in bytes, for a front end that holds back small writes.
+   * Padding never changes the parsed events.
+   * @default 0 - no padding
+   */
+  readonly padToBytes?: number;
 }
 
 /**
@@ -57,6 +66,10 @@ export class StreamQueryFunction extends QueryFunction {
       description: 'mcp-accelerator: streams query results through a function URL',
       timeout: props.timeout ?? Duration.seconds(60),
     });
+
+    if (props.padToBytes !== undefined && props.padToBytes > 0) {
+      this.function.addEnvironment(RUNTIME_ENV.streamPadBytes, String(props.padToBytes));
+    }
 
     const authType = props.authType ?? FunctionUrlAuthType.AWS_IAM;
     this.functionUrl = this.function.addFunctionUrl({

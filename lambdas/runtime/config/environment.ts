@@ -19,4 +19,6 @@ export const RUNTIME_ENV = {
   cacheSecretArn: 'MCP_ACCELERATOR_CACHE_SECRET_ARN',
   /** Maximum size of the in-memory L1 cache, in bytes. */
   l1MaxSizeBytes: 'MCP_ACCELERATOR_L1_MAX_SIZE_BYTES',
+  /** Minimum size of each streamed write, in bytes; 0 or unset turns padding off. */
+  streamPadBytes: 'MCP_ACCELERATOR_STREAM_PAD_BYTES',
 } as const;

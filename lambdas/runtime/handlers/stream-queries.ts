@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 
 import { deadlineFromContext } from '../executor/request-deadline';
+import { RUNTIME_ENV } from '../config/environment';
 import { logger } from '../logger';
 import { QueryError } from '../mcp/upstream-error';
 import { publishRequestMetrics } from '../metrics/request-metrics';
@@ -86,7 +87,7 @@ export async function streamQueries(
       return;
     }
 
-    encoder = createStreamEncoder(chooseStreamMode(request.mode, headerOf(event, 'accept')), options.padToBytes ?? DEFAULT_PAD_TO_BYTES);
+    encoder = createStreamEncoder(chooseStreamMode(request.mode, headerOf(event, 'accept')), options.padToBytes ?? padBytesFromEnvironment());
     stream = awslambda.HttpResponseStream.from(responseStream, { statusCode: 200, headers: { 'content-type': encoder.contentType, ...STREAM_HEADERS } });
     write({ type: 'start', requestId: context.awsRequestId, queries: request.queries.length });
     timeToFirstByteMs = performance.now() - startedAt;
@@ -117,6 +118,23 @@ export async function streamQueries(
     await runtime?.cache.settle();
     publishRequestMetrics({ outcomes, durationMs: performance.now() - startedAt, timeToFirstByteMs, queries: request?.queries });
   }
+}
+
+/** Maximum padding accepted from the environment, in bytes: far above any front end's flush threshold. */
+const MAX_PAD_BYTES = 65_536;
+
+/** Reads the padding size that the stack sets, or the default when it is unset or invalid. */
+function padBytesFromEnvironment(environment: NodeJS.ProcessEnv = process.env): number {
+  const text = environment[RUNTIME_ENV.streamPadBytes];
+  if (text === undefined || text === '') {
+    return DEFAULT_PAD_TO_BYTES;
+  }
+  const bytes = Number(text);
+  if (!Number.isInteger(bytes) || bytes < 0 || bytes > MAX_PAD_BYTES) {
+    log.warn('Invalid stream padding ignored', { variable: RUNTIME_ENV.streamPadBytes, value: text, maximum: MAX_PAD_BYTES });
+    return DEFAULT_PAD_TO_BYTES;
+  }
+  return bytes;
 }
 
 /** Function URL events carry the signer's identity under `authorizer.iam` when auth is AWS_IAM. */

@@ -44,3 +44,18 @@ describe.each([
     });
   });
 });
+
+describe('stream padding option', () => {
+  it('sets the padding only on the streaming function', () => {
+    const synthesized = synthesizeAcceleratorStack(MIXED_CONFIG, { streamPadBytes: '512' });
+    const functions = Object.values(synthesized.template.findResources('AWS::Lambda::Function')) as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }[];
+    const padded = functions.filter((resource) => resource.Properties.Environment?.Variables?.[RUNTIME_ENV.streamPadBytes] === '512');
+
+    expect(padded).toHaveLength(1);
+    expect(synthesized.stack.resolve(synthesized.stack.streamQuery.function.functionName)).toEqual(expect.anything());
+  });
+
+  it('rejects a padding over 65536 bytes', () => {
+    expect(() => synthesizeAcceleratorStack(MIXED_CONFIG, { streamPadBytes: '70000' })).toThrow(/streamPadBytes/);
+  });
+});
