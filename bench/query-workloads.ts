@@ -206,11 +206,14 @@ function toFigures(
 /** Figures of the parallel workload of one size. The 5-query one carries the stated target. */
 function parallelFigures(size: number, runs: readonly ParallelRun[]): QueryFigure[] {
   const wallOverSlowest = summarize(runs.map((run) => run.wallMs / run.slowestMs));
-  const target = size === 5 ? { target: 'within 1.05x', pass: wallOverSlowest.median <= 1.05 } : { target: 'for information' };
+  const target =
+    size > DEFAULT_PER_SERVER_CONCURRENCY
+      ? { target: `for information: the per-server limit of ${DEFAULT_PER_SERVER_CONCURRENCY} queues the rest` }
+      : { target: 'within 1.05x', pass: wallOverSlowest.median <= 1.05 };
   return [
     { figure: `${size} parallel misses of ${PARALLEL_QUERY_MS} ms, wall time`, summary: summarize(runs.map((run) => run.wallMs)), unit: 'ms', target: '' },
     {
-      figure: `same, the slowest query's own upstream time${size > DEFAULT_PER_SERVER_CONCURRENCY ? ` (its wait for the per-server limit of ${DEFAULT_PER_SERVER_CONCURRENCY} included)` : ''}`,
+      figure: "same, the slowest query's own upstream time",
       summary: summarize(runs.map((run) => run.slowestMs)),
       unit: 'ms',
       target: 'reference',

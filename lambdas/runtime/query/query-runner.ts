@@ -177,8 +177,16 @@ export class QueryRunner {
     const callStartedAt = performance.now();
     // Read-only: list methods, resources/read, prompts/get and tools the cache policy may cache.
     const readOnly = item.policy.cacheable;
+    // Upstream time starts when a concurrency slot is granted, so time spent queued is not
+    // reported as the server's slowness.
+    let callRunningAt: number | undefined;
+    const upstreamMs = (): number => performance.now() - (callRunningAt ?? callStartedAt);
+    const call = (): Promise<unknown> => {
+      callRunningAt ??= performance.now();
+      return this.callUpstream(item, deadline.signal);
+    };
     const loader = (): Promise<unknown> =>
-      withRetries(() => executor.run(query.server, () => this.callUpstream(item, deadline.signal)), {
+      withRetries(() => executor.run(query.server, call), {
         retryable: readOnly,
         isTransient: isNetworkFailure,
         deadlineAt: deadline.deadlineAt,
@@ -211,7 +219,7 @@ export class QueryRunner {
       return {
         ...describe(item),
         cache: report,
-        upstream: { durationMs: performance.now() - callStartedAt, shared: false },
+        upstream: { durationMs: upstreamMs(), shared: false },
         durationMs: performance.now() - startedAt,
         error: { code: failure.code, message: failure.message, data: failure.data },
       };
@@ -220,7 +228,7 @@ export class QueryRunner {
     return {
       ...describe(item),
       cache: reportWrite(cache, item, loaded),
-      upstream: { durationMs: performance.now() - callStartedAt, shared: loaded.shared },
+      upstream: { durationMs: upstreamMs(), shared: loaded.shared },
       durationMs: performance.now() - startedAt,
       result: loaded.value,
     };
