@@ -14,11 +14,12 @@ const DEFAULT_FUNCTION_URL_PORT = 3000;
 const DEFAULT_API_PORT = 3001;
 const DEFAULT_DASHBOARD_PORT = 3002;
 
-const USAGE = `Usage: npm start -- [--config FILE] [--port N] [--api-port N] [--redis-url URL]
-  --config FILE   configuration file (default ${DEFAULT_CONFIG_PATH})
-  --redis-url URL redis:// URL of a Redis to use as the L2 cache (default: $REDIS_URL, or none)
-  --port N        port of the function URL host (default ${DEFAULT_FUNCTION_URL_PORT}, or a free port if taken)
-  --api-port N    port of the REST API host (default ${DEFAULT_API_PORT}, or a free port if taken)`;
+const USAGE = `Usage: npm start -- [--config FILE] [--port N] [--api-port N] [--dashboard-port N] [--redis-url URL]
+  --config FILE        configuration file (default ${DEFAULT_CONFIG_PATH})
+  --redis-url URL      redis:// URL of a Redis to use as the L2 cache (default: $REDIS_URL, or none)
+  --port N             port of the function URL host (default ${DEFAULT_FUNCTION_URL_PORT}, or a free port if taken)
+  --api-port N         port of the REST API host (default ${DEFAULT_API_PORT}, or a free port if taken)
+  --dashboard-port N   port of the local metrics dashboard (default ${DEFAULT_DASHBOARD_PORT}, or a free port if taken)`;
 
 function parsePort(text: string | undefined, fallback: number, option: string): number {
   if (text === undefined) {
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
       port: { type: 'string' },
       'api-port': { type: 'string' },
       'redis-url': { type: 'string' },
+      'dashboard-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -101,7 +103,7 @@ async function main(): Promise<void> {
     configPath: values.config,
     functionUrlPort: await freeOrAny(parsePort(values.port, DEFAULT_FUNCTION_URL_PORT, '--port')),
     apiPort: await freeOrAny(parsePort(values['api-port'], DEFAULT_API_PORT, '--api-port')),
-    dashboardPort: await freeOrAny(DEFAULT_DASHBOARD_PORT),
+    dashboardPort: await freeOrAny(parsePort(values['dashboard-port'], DEFAULT_DASHBOARD_PORT, '--dashboard-port')),
     redisUrl: values['redis-url'] ?? (process.env.REDIS_URL || undefined),
   });
 
@@ -113,7 +115,7 @@ async function main(): Promise<void> {
   for (const server of stack.servers) {
     console.log(`  MCP server    ${server.name}: ${server.url}${server.launch ? ` (${server.launch}, started by npm start)` : ''}`);
   }
-  console.log(`  Function URL  POST ${stack.functionUrl}   (streams NDJSON)`);
+  console.log(`  Function URL  POST ${stack.functionUrl}   (streams NDJSON, SSE, lines or chunks)`);
   console.log(`  REST API      POST ${stack.queryUrl}   (buffered JSON)`);
   console.log(`                GET ${stack.apiUrl}/servers, GET ${stack.apiUrl}/health, GET ${stack.apiUrl}/metrics, DELETE ${stack.apiUrl}/cache?server=NAME`);
   console.log(`  Dashboard     ${stack.dashboardUrl}   (this process's metrics, live)\n`);
