@@ -296,7 +296,7 @@ describe('query functions with upstream credentials', () => {
   it('pass servers that the runtime reads back', () => {
     const { stack, template } = withAuth;
     const value = template.toJSON().Resources[logicalIdOf(stack.streamQuery.function)].Properties.Environment.Variables[RUNTIME_ENV.servers];
-    // The value joins literal JSON with tokens of the ARN; each token stands in as "x", as a deployed value would be text.
+    // The value joins literal JSON with tokens of the ARN; each token is replaced by "x", as a deployed value would be text.
     const json = typeof value === 'string' ? value : (value['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : 'x')).join('');
 
     const [docs] = readServersFromEnvironment({ [RUNTIME_ENV.servers]: json });

@@ -205,7 +205,7 @@ export class TestMcpServer {
       case 'protocol_error':
         throw new McpError(ErrorCode.InternalError, `${tool} raised a protocol error as asked`);
       case 'hang':
-        // Never answers: the call ends only when the client cancels it or the server stops.
+        // Never responds: the call ends only when the client cancels it or the server stops.
         await new Promise<void>((resolve) => {
           extra.signal.addEventListener('abort', () => resolve(), { once: true });
           this.stopping.signal.addEventListener('abort', () => resolve(), { once: true });
@@ -280,7 +280,7 @@ export class TestMcpServer {
         return;
       }
       if (isDropRequest(body)) {
-        // Closes the connection without an answer, as a crashed server or a proxy would.
+        // Closes the connection without a response, as a crashed server or a proxy would.
         this.count((body as { params: { name: string } }).params.name);
         request.socket.destroy();
         return;

@@ -45,7 +45,7 @@ export const serverCachePolicySchema = z
     /** Whether a tool that the server annotates with `readOnlyHint: true` may be cached too. Trust only servers you run. */
     trustReadOnlyHint: z.boolean().default(false),
     /**
-     * Whether results depend on the caller (the server sees the caller's own credentials), so
+     * Whether results depend on the caller (the server receives the caller's own credentials), so
      * that each caller gets a cache partition of its own.
      */
     partitionByCaller: z.boolean().default(false),

@@ -28,7 +28,7 @@ function guardedL2(port: number, reports: L2CallReport[] = [], breaker = new Cir
   return new L2Cache(client, new L2Guard({ budgetMs: BUDGET_MS, breaker, onReport: (report) => reports.push(report) }));
 }
 
-/** The ioredis client inside an L2Cache, to read its queue of commands awaiting replies. */
+/** Returns the ioredis client inside an L2Cache, to read its queue of commands awaiting replies. */
 function clientOf(l2: L2Cache): Redis {
   return (l2 as unknown as { client: Redis }).client;
 }
