@@ -1,25 +1,16 @@
 // Set before the runtime modules load: the local host must not print EMF into the benchmark's output.
 import '../test/support/quiet-powertools';
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
 import type { TestRedisServer } from '../test/support/redis-server';
 import { TestMcpServer } from '../test/support/test-mcp-server';
 import { measureColdStart } from './cold-start';
 import { measureEndToEnd } from './e2e-workloads';
 import { measureBaseline, measureBentoCache, measureRuntimeInProcess } from './peer-workloads';
-import { summarize, type RunSummary } from './stats';
+import { packageVersion, type ReportRow } from './report-row';
+import { summarize } from './stats';
 
 /** One row of the comparison table, in the shape of the report's other rows. */
-export interface ComparisonRow {
-  readonly figure: string;
-  readonly summary: RunSummary;
-  readonly unit: string;
-  readonly target: string;
-  /** Whether the median meets the target; undefined for figures without one. */
-  readonly pass?: boolean;
-}
+export type ComparisonRow = ReportRow;
 
 /** Runs of each comparison workload; fewer than the cache workloads because each takes seconds. */
 const COMPARISON_RUNS = 3;
@@ -48,10 +39,6 @@ const E2E_L2_P99_TARGET_MS = 5;
 /** Target time to import the handler bundle, in ms. */
 const COLD_START_TARGET_MS = 150;
 
-function packageVersion(name: string): string {
-  const manifest = JSON.parse(readFileSync(join(__dirname, '..', 'node_modules', name, 'package.json'), 'utf8')) as { version: string };
-  return manifest.version;
-}
 
 /** Lines printed above the comparison table. */
 export const COMPARISON_NOTES = [

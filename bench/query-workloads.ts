@@ -11,7 +11,8 @@ import { parseQueryRequest } from '../lambdas/runtime/request/query-request';
 import type { RuntimeContext } from '../lambdas/runtime/runtime-context';
 import { DEFAULT_PER_SERVER_CONCURRENCY } from '../lambdas/runtime/executor/upstream-limits';
 import { TestMcpServer } from '../test/support/test-mcp-server';
-import { quantile, summarize, type RunSummary } from './stats';
+import type { ReportRow } from './report-row';
+import { quantile, summarize } from './stats';
 
 type StreamHandler = typeof import('../lambdas/runtime/handlers/stream-queries').streamQueries;
 
@@ -19,14 +20,7 @@ type StreamHandler = typeof import('../lambdas/runtime/handlers/stream-queries')
 const BARE_CLIENT_INFO = { name: 'mcp-accelerator', version: '0.1.0' };
 
 /** One figure of the query workloads, in the shape of the report's rows. */
-export interface QueryFigure {
-  readonly figure: string;
-  readonly summary: RunSummary;
-  readonly unit: string;
-  readonly target: string;
-  /** Whether the median meets the target; undefined for figures without one. */
-  readonly pass?: boolean;
-}
+export type QueryFigure = ReportRow;
 
 /** Latency of each query of the parallel workload, in ms, as the target is stated: 5 queries, 300 ms each. */
 const PARALLEL_QUERY_MS = 300;

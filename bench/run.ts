@@ -1,7 +1,7 @@
 // `npm run bench`: measures the cache figures in one run and writes docs/benchmarks.md.
 // Every figure is the median of several runs with its spread; compare only figures of one run.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
@@ -9,6 +9,7 @@ import { TestRedisServer } from '../test/support/redis-server';
 import { measureL1, measureL2, measureStampede, measureZipf } from './cache-workloads';
 import { measureQueryWorkloads } from './query-workloads';
 import { measureComparison, COMPARISON_NOTES } from './comparison-rows';
+import { packageVersion, type ReportRow } from './report-row';
 import { summarize, type RunSummary } from './stats';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
@@ -34,15 +35,7 @@ const ZIPF_L1_ENTRIES = 1_000;
 const STAMPEDE_PROCESSES = 2;
 const STAMPEDE_PER_PROCESS = 100;
 
-/** One row of the report. */
-interface Row {
-  readonly figure: string;
-  readonly summary: RunSummary;
-  readonly unit: string;
-  readonly target: string;
-  /** Whether the median meets the target; undefined for figures without one. */
-  readonly pass?: boolean;
-}
+type Row = ReportRow;
 
 function format(summary: RunSummary, digits: number): string {
   return `${summary.median.toFixed(digits)} (${summary.min.toFixed(digits)} to ${summary.max.toFixed(digits)})`;
@@ -57,10 +50,6 @@ function pinToCore(core: number): boolean {
   return true;
 }
 
-function packageVersion(name: string): string {
-  const manifest = JSON.parse(readFileSync(join(__dirname, '..', 'node_modules', name, 'package.json'), 'utf8')) as { version: string };
-  return manifest.version;
-}
 
 async function main(): Promise<void> {
   const pinned = pinToCore(0);
