@@ -11,5 +11,6 @@ module.exports = {
     '^@mcp-accelerator/runtime$': '<rootDir>/lambdas/runtime/index.ts',
   },
   setupFiles: ['<rootDir>/test/support/quiet-powertools.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/support/temp-directory.ts'],
   testTimeout: 60_000,
 };
