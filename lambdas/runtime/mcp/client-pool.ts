@@ -208,7 +208,15 @@ export class McpClientPool {
     const headers = await this.credentials.headersFor(server);
     const transport = new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers } });
     const connection: Connection = { client, transport };
-    client.onerror = (error) => this.log.warn('MCP transport error', { server: server.name, error });
+    client.onerror = (error) => {
+      // A server keeps sending progress for a call that we already ended (timeout, deadline,
+      // abort): the SDK reports each such notification as an error, but nothing is wrong.
+      if (/progress notification for an unknown token/i.test(error.message)) {
+        this.log.debug('Progress for an ended call ignored', { server: server.name, message: error.message });
+        return;
+      }
+      this.log.warn('MCP transport error', { server: server.name, error });
+    };
     client.onclose = () => {
       this.log.info('MCP connection closed', { server: server.name });
       void this.forget(server.name, connection);
