@@ -8,7 +8,6 @@ type SecretsManagerModule = typeof import('@aws-sdk/client-secrets-manager');
  * the bundle evaluates a required module only when this line runs.
  */
 function loadSdk(): SecretsManagerModule {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('@aws-sdk/client-secrets-manager') as SecretsManagerModule;
 }
 

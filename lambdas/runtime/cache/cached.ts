@@ -90,7 +90,6 @@ export function cached<A extends unknown[], R>(
  * `experimentalDecorators` one `(prototype, name, descriptor)`. Its return type is loose
  * because the two styles expect different ones.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type MethodDecoratorOfBothStyles = (target: any, contextOrName: any, descriptor?: PropertyDescriptor) => any;
 
 function decorator<A extends unknown[], R>(options: CachedOptions<A>): MethodDecoratorOfBothStyles {

@@ -143,6 +143,5 @@ function round(durationMs: number | undefined): number | undefined {
  * bundle evaluates a required module only when this line runs.
  */
 function loadCloudWatchSource(): MetricsSource {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require('../metrics/cloudwatch-source') as typeof import('../metrics/cloudwatch-source')).cloudWatchSource;
 }
