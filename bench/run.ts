@@ -16,8 +16,9 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 // Thousands of back-to-back calls on one MCP connection each add an abort listener to the
-// transport's signal, and fetch (undici) removes it only when the request is garbage collected,
-// so Node warns of a listener leak that is none. That one warning is dropped; others still print.
+// transport's signal, and fetch (undici) removes it only when the request is garbage collected.
+// Node then warns of a listener leak that does not exist, so that one warning is dropped.
+// Every other warning still prints.
 process.removeAllListeners('warning');
 process.on('warning', (warning) => {
   if (warning.name === 'MaxListenersExceededWarning' && warning.message.includes('AbortSignal')) {
@@ -35,7 +36,6 @@ const ZIPF_L1_ENTRIES = 1_000;
 const STAMPEDE_PROCESSES = 2;
 const STAMPEDE_PER_PROCESS = 100;
 
-type Row = ReportRow;
 
 function format(summary: RunSummary, digits: number): string {
   return `${summary.median.toFixed(digits)} (${summary.min.toFixed(digits)} to ${summary.max.toFixed(digits)})`;
@@ -54,8 +54,8 @@ function pinToCore(core: number): boolean {
 async function main(): Promise<void> {
   const pinned = pinToCore(0);
   const redis = await TestRedisServer.start({ cpu: pinned ? 1 : undefined });
-  const rows: Row[] = [];
-  const comparisonRows: Row[] = [];
+  const rows: ReportRow[] = [];
+  const comparisonRows: ReportRow[] = [];
   console.log(`Running ${RUNS} runs of each workload${pinned ? ', this process on core 0 and Redis on core 1' : ''}...`);
 
   try {
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
 }
 
 /** Decimal places for a figure: sub-10 µs figures need three, counts none. */
-function digitsFor(row: Row): number {
+function digitsFor(row: ReportRow): number {
   if (row.unit === 'calls' || row.unit === 'req/s' || row.unit === 'KiB' || row.unit === 'bytes') {
     return 0;
   }
@@ -128,15 +128,15 @@ function digitsFor(row: Row): number {
   return 2;
 }
 
-/** A missed target is shown in bold, never hidden. */
-function resultOf(row: Row): string {
+/** Returns the result cell of a row: a missed target in bold, never hidden. */
+function resultOf(row: ReportRow): string {
   if (row.pass === undefined) {
     return '';
   }
   return row.pass ? 'pass' : '**miss**';
 }
 
-function renderRows(rows: readonly Row[]): string[] {
+function renderRows(rows: readonly ReportRow[]): string[] {
   return [
     '| figure | median (spread) | unit | target | result |',
     '| --- | --- | --- | --- | --- |',
@@ -144,7 +144,7 @@ function renderRows(rows: readonly Row[]): string[] {
   ];
 }
 
-function renderReport(rows: readonly Row[], comparisonRows: readonly Row[], pinned: boolean): string {
+function renderReport(rows: readonly ReportRow[], comparisonRows: readonly ReportRow[], pinned: boolean): string {
   const cpu = cpus()[0];
   const redisVersion = execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).trim().split(' ')[2] ?? 'unknown';
   const lines = [

@@ -34,7 +34,7 @@ export async function answerQueries(
     request = parseQueryRequest(decodeBody(event.body, event.isBase64Encoded), runtime.serverNames);
 
     // API Gateway shows no disconnect to the function, so only the deadline ends pending queries here.
-    // Outcomes are collected as they come, so a failure part-way still counts those already answered.
+    // Outcomes are collected as they come, so a failure part-way still counts the queries already finished.
     outcomes = await runtime.runner.run(request, {
       onOutcome: (outcome) => outcomes.push(outcome),
       caller: event.requestContext?.identity?.userArn ?? undefined,
@@ -61,7 +61,7 @@ export async function answerQueries(
 
 /**
  * Formats the `Server-Timing` header. Cache and upstream times are sums over the queries, which
- * run in parallel, so they can exceed the total: their descriptions say so.
+ * run in parallel, so they can exceed the total, and their descriptions state that.
  */
 function serverTiming(cacheMs: number, upstreamMs: number, totalMs: number): string {
   return `cache;desc="sum of lookups";dur=${roundMs(cacheMs)}, upstream;desc="sum of calls";dur=${roundMs(upstreamMs)}, total;dur=${roundMs(totalMs)}`;
